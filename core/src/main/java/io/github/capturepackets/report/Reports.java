@@ -1,0 +1,46 @@
+package io.github.capturepackets.report;
+
+import io.github.capturepackets.analysis.AnalysisReport;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Writes an {@link AnalysisReport} as JSON, Markdown or a single-file HTML page. */
+public final class Reports {
+    private Reports() {
+    }
+
+    /** The JSON report; field names are documented API. */
+    public static String json(AnalysisReport report) {
+        throw new UnsupportedOperationException("contract only: implemented on the reports branch");
+    }
+
+    /** A Markdown summary fit for a CI log or a pull request comment. */
+    public static String markdown(AnalysisReport report) {
+        throw new UnsupportedOperationException("contract only: implemented on the reports branch");
+    }
+
+    /** A self-contained HTML page (no external assets). */
+    public static String html(AnalysisReport report) {
+        throw new UnsupportedOperationException("contract only: implemented on the reports branch");
+    }
+
+    public static void writeJson(AnalysisReport report, Path file) throws IOException {
+        write(file, json(report));
+    }
+
+    public static void writeMarkdown(AnalysisReport report, Path file) throws IOException {
+        write(file, markdown(report));
+    }
+
+    public static void writeHtml(AnalysisReport report, Path file) throws IOException {
+        write(file, html(report));
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        java.nio.file.Files.writeString(file, text);
+    }
+}
