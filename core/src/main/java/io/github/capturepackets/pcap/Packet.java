@@ -536,6 +536,11 @@ public final class Packet {
         return payloadOffset;
     }
 
+    /** Index in {@link #data()} of the first TCP/UDP payload byte ({@code dataOffset() + payloadOffset()}), or -1. */
+    public int payloadIndex() {
+        return payloadOffset < 0 ? -1 : dataOffset + payloadOffset;
+    }
+
     /**
      * TCP/UDP payload length as the headers state it (Wireshark's {@code tcp.len}: IP length minus IP and TCP
      * headers), independent of snaplen truncation.

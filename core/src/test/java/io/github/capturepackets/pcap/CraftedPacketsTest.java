@@ -114,6 +114,8 @@ class CraftedPacketsTest {
         assertThat(sack.sackLeftEdge(1)).isEqualTo(3000);
         assertThat(sack.sackRightEdge(1)).isEqualTo(4000);
         assertThat(sack.payloadLength()).isEqualTo(100);
+        assertThat(sack.payloadIndex()).isEqualTo(sack.dataOffset() + 14 + 4 + 20 + 40);
+        assertThat(sack.data()[sack.payloadIndex() + 99]).isEqualTo(Frames.bytes(100)[99]);
         assertThat(sack.windowScale()).isEqualTo(-1);
 
         Packet qinq = packets.get(2);
