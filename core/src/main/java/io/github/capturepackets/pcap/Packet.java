@@ -556,6 +556,24 @@ public final class Packet {
 
     // ---- Utilities ----
 
+    /**
+     * Decodes one frame outside any capture file, for example to build test input for code that consumes
+     * packets. The result owns {@code frame} (not copied) and has interface 0.
+     */
+    public static Packet decode(LinkType linkType, long frameNumber, long timestampNanos, byte[] frame) {
+        Packet p = new Packet();
+        p.linkType = linkType;
+        p.linkTypeCode = linkType.code();
+        p.frameNumber = frameNumber;
+        p.timestampNanos = timestampNanos;
+        p.data = frame;
+        p.dataOffset = 0;
+        p.capturedLength = frame.length;
+        p.originalLength = frame.length;
+        PacketDecoder.decode(p);
+        return p;
+    }
+
     /** A detached copy with its own byte array, safe to keep after the reader moves on. */
     public Packet copy() {
         Packet c = new Packet();
