@@ -229,6 +229,15 @@ public final class CaptureReader implements AutoCloseable {
         return List.copyOf(interfaces);
     }
 
+    /**
+     * The interface a packet came from ({@link Packet#interfaceId()}), without copying the interface list.
+     *
+     * @throws IndexOutOfBoundsException if no such interface has been declared
+     */
+    public CaptureInterface captureInterface(int id) {
+        return interfaces.get(id);
+    }
+
     /** Interface statistics blocks read so far (pcapng only). */
     public List<InterfaceStatistics> statistics() {
         return List.copyOf(statistics);
