@@ -167,8 +167,11 @@ if [ -z "$heaps" ]; then
   verdicts=1
 else
   max=$(echo "$heaps" | sort -n | tail -1)
-  check "JVM heap cap: $(echo "$heaps" | wc -l) JVM(s), largest max heap ${max} MB (target <= $HEAP_CAP_MB MB)" \
+  check "JVM heap cap: $(echo "$heaps" | wc -l) JVM start(s) in $RUNS run(s), largest max heap ${max} MB (target <= $HEAP_CAP_MB MB)" \
     "$max <= $HEAP_CAP_MB"
 fi
+cpu_note="CPU time (less sensitive to a busy machine): ours $(calc "$OURS_CPU / $TCPDUMP_CPU")x tcpdump's"
+[ "$SKIP_TSHARK" = 1 ] || cpu_note="$cpu_note, tshark $(calc "$TSHARK_CPU / $OURS_CPU")x ours"
+echo "info  $cpu_note"
 [ -z "$OURS_STDERR" ] || echo "(last lines of our command's stderr: $OURS_STDERR)"
 exit "$verdicts"

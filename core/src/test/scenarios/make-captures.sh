@@ -31,7 +31,6 @@ for scenario in "${SELECTED[@]}"; do
     *) die "unknown scenario '$scenario' (known: ${DEFAULT_SCENARIOS[*]} bench-mix)" ;;
   esac
 done
-want() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tcpdump); run the tests as root"
 for tool in ip nft tcpdump openssl timeout; do
   command -v "$tool" >/dev/null || skip "'$tool' is missing (apt-get install -y iproute2 nftables tcpdump openssl)"

@@ -13,6 +13,7 @@ import static io.github.capturepackets.testing.OracleFilter.ICMP_TIME_EXCEEDED;
 import static io.github.capturepackets.testing.OracleFilter.ICMP_UNREACHABLE;
 import static io.github.capturepackets.testing.OracleFilter.LOST_SEGMENTS;
 import static io.github.capturepackets.testing.OracleFilter.NEVER_CLOSED;
+import static io.github.capturepackets.testing.OracleFilter.REFUSED;
 import static io.github.capturepackets.testing.OracleFilter.RESETS;
 import static io.github.capturepackets.testing.OracleFilter.RETRANSMISSIONS;
 import static io.github.capturepackets.testing.OracleFilter.TLS_ALERTS;
@@ -94,14 +95,16 @@ class ScenarioCapturesTest {
   @MethodSource("clientViews")
   @DisplayName("tcp-resets: 5 refused connects (RST answering SYN) and 3 resets mid-stream, IPv4 and IPv6")
   void resets(View view) {
-    String refused = "tcp.flags.reset==1 && (tcp.completeness & 1) && !(tcp.completeness & 2)";
+    String refusingResets = "tcp.flags.reset==1 && (tcp.completeness & 1) && !(tcp.completeness & 2)";
     String midStream = "tcp.flags.reset==1 && (tcp.completeness & 8)";
-    Map<String, Long> c = counts(Scenario.TCP_RESETS, view, RESETS, CONNECTION_ATTEMPTS, refused, midStream,
-        "ipv6 && tcp.flags.reset==1");
+    Map<String, Long> c = counts(Scenario.TCP_RESETS, view, RESETS, CONNECTION_ATTEMPTS, REFUSED, UNANSWERED_SYNS,
+        refusingResets, midStream, "ipv6 && tcp.flags.reset==1");
     SoftAssertions s = new SoftAssertions();
     s.assertThat(n(c, RESETS)).as("resets").isEqualTo(8);
     s.assertThat(n(c, CONNECTION_ATTEMPTS)).as("connection attempts").isEqualTo(8);
-    s.assertThat(n(c, refused)).as("refused").isEqualTo(5);
+    s.assertThat(n(c, REFUSED)).as("refused connection attempts").isEqualTo(5);
+    s.assertThat(n(c, UNANSWERED_SYNS)).as("unanswered (refused ones were answered)").isZero();
+    s.assertThat(n(c, refusingResets)).as("RSTs answering a SYN").isEqualTo(5);
     s.assertThat(n(c, midStream)).as("mid-stream").isEqualTo(3);
     s.assertThat(n(c, "ipv6 && tcp.flags.reset==1")).as("IPv6 resets").isEqualTo(3);
     s.assertAll();
