@@ -170,8 +170,9 @@ else
   check "JVM heap cap: $(echo "$heaps" | wc -l) JVM start(s) in $RUNS run(s), largest max heap ${max} MB (target <= $HEAP_CAP_MB MB)" \
     "$max <= $HEAP_CAP_MB"
 fi
-cpu_note="CPU time (less sensitive to a busy machine): ours $(calc "$OURS_CPU / $TCPDUMP_CPU")x tcpdump's"
-[ "$SKIP_TSHARK" = 1 ] || cpu_note="$cpu_note, tshark $(calc "$TSHARK_CPU / $OURS_CPU")x ours"
+ratio2() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+cpu_note="CPU time (less sensitive to a busy machine): ours $(ratio2 "$OURS_CPU" "$TCPDUMP_CPU")x tcpdump's"
+[ "$SKIP_TSHARK" = 1 ] || cpu_note="$cpu_note, tshark $(ratio2 "$TSHARK_CPU" "$OURS_CPU")x ours"
 echo "info  $cpu_note"
 [ -z "$OURS_STDERR" ] || echo "(last lines of our command's stderr: $OURS_STDERR)"
 exit "$verdicts"
