@@ -29,6 +29,7 @@ final class HtmlReport {
     static final int MAX_SOURCES = 50;
 
     private static final int WIDTH = 1100;
+    private static final int MAX_LABEL = 46;
 
     private HtmlReport() {
     }
@@ -321,7 +322,12 @@ final class HtmlReport {
         long span = Math.max(Duration.between(first, last).toNanos(), 1_000_000L);
         int rowHeight = flows.size() <= 40 ? 20 : flows.size() <= 150 ? 14 : flows.size() <= 400 ? 8 : 5;
         boolean labels = rowHeight >= 14;
-        Axis axis = new Axis(first, span, labels ? 250 : 110);
+        int longestLabel = 0;
+        for (FlowSummary flow : flows) {
+            longestLabel = Math.max(longestLabel, Math.min(label(flow).length(), MAX_LABEL));
+        }
+        // 11px monospace is about 6.7px per character; the lane title needs about 110px.
+        Axis axis = new Axis(first, span, labels ? Math.max(110, (int) Math.ceil(longestLabel * 6.8) + 16) : 110);
 
         html.append("<div class=\"legend\">")
                 .append(legend("closed", "closed")).append(legend("open", "open at end"))
@@ -400,8 +406,8 @@ final class HtmlReport {
                     .append("\" height=\"").append(rowHeight).append("\"/>");
             if (labels) {
                 html.append("<text class=\"tl-label\" x=\"").append(axis.left - 8).append("\" y=\"")
-                        .append(y + rowHeight - 5).append("\">").append(esc(shorten("#" + flow.id() + " "
-                                + Format.flowText(flow), 40))).append("</text>");
+                        .append(y + rowHeight - 5).append("\">").append(esc(shorten(label(flow), MAX_LABEL)))
+                        .append("</text>");
             }
             html.append("<rect class=\"tl-bar state-").append(stateClass(flow)).append("\" x=\"").append(num(x1))
                     .append("\" y=\"").append(num(barY)).append("\" width=\"").append(num(x2 - x1))
@@ -573,6 +579,10 @@ final class HtmlReport {
             return "<td data-sort=\"\"></td>";
         }
         return "<td data-sort=\"" + duration.toNanos() + "\">" + esc(prefix + Format.duration(duration)) + "</td>";
+    }
+
+    private static String label(FlowSummary flow) {
+        return "#" + flow.id() + " " + Format.flowText(flow);
     }
 
     private static String flowTitle(FlowSummary flow) {
