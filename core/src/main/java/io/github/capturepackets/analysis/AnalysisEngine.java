@@ -805,7 +805,12 @@ final class AnalysisEngine implements PacketHandler {
         // The response goes from server to client: the query's client is this packet's destination.
         PendingQuery query = pendingDns.remove(new DnsKey(context, sHi, sLo, sPort, cHi, cLo, cPort, id, tcp));
         if (query != null) {
-            dnsLatency.add(now - query.nanos);
+            if (now - query.nanos > dnsTimeoutNanos) {
+                // Too late to help the resolver, which gave up: unanswered as far as the client is concerned.
+                unanswered(query);
+            } else {
+                dnsLatency.add(now - query.nanos);
+            }
         }
         switch (rcode) {
             case 0:
