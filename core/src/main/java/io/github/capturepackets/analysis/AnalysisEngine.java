@@ -101,8 +101,19 @@ final class AnalysisEngine implements PacketHandler {
     private long icmpUnreachable;
     private long icmpTimeExceeded;
 
+    private final int sweepInterval;
+    private final int maxLiveFlows;
+    private int peakLiveFlows;
+
     AnalysisEngine(AnalysisOptions options) {
+        this(options, SWEEP_INTERVAL, MAX_LIVE_FLOWS);
+    }
+
+    /** With the live-table bounds made small for tests. */
+    AnalysisEngine(AnalysisOptions options, int sweepInterval, int maxLiveFlows) {
         this.options = options;
+        this.sweepInterval = sweepInterval;
+        this.maxLiveFlows = maxLiveFlows;
         this.dnsTimeoutNanos = options.dnsTimeout().toNanos();
         for (Rule rule : Rule.values()) {
             tallies[rule.ordinal()] = new RuleTally(rule);
@@ -184,7 +195,7 @@ final class AnalysisEngine implements PacketHandler {
                 icmp(p);
             }
         }
-        if (++sinceSweep >= SWEEP_INTERVAL) {
+        if (++sinceSweep >= sweepInterval) {
             sinceSweep = 0;
             sweep();
         }
@@ -216,7 +227,17 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    int liveFlows() {
+        return table.size();
+    }
+
+    /** The most flows the live table held at a sweep (measured before it retires any). */
+    int peakLiveFlows() {
+        return peakLiveFlows;
+    }
+
     private void sweep() {
+        peakLiveFlows = Math.max(peakLiveFlows, table.size());
         expireDns();
         retireBuffer.clear();
         table.forEach(f -> {
@@ -226,13 +247,13 @@ final class AnalysisEngine implements PacketHandler {
                 retireBuffer.add(f);
             }
         });
-        if (table.size() - retireBuffer.size() > MAX_LIVE_FLOWS) {
+        if (table.size() - retireBuffer.size() > maxLiveFlows) {
             // Still too many: also retire the longest idle, down to three quarters of the bound.
             List<Flow> all = new ArrayList<>(table.size());
             table.forEach(all::add);
             all.removeAll(retireBuffer);
             all.sort(Comparator.comparingLong(f -> f.lastNanos));
-            int excess = all.size() - MAX_LIVE_FLOWS * 3 / 4;
+            int excess = all.size() - maxLiveFlows * 3 / 4;
             retireBuffer.addAll(all.subList(0, excess));
         }
         for (Flow f : retireBuffer) {
@@ -784,7 +805,12 @@ final class AnalysisEngine implements PacketHandler {
         // The response goes from server to client: the query's client is this packet's destination.
         PendingQuery query = pendingDns.remove(new DnsKey(context, sHi, sLo, sPort, cHi, cLo, cPort, id, tcp));
         if (query != null) {
-            dnsLatency.add(now - query.nanos);
+            if (now - query.nanos > dnsTimeoutNanos) {
+                // Too late to help the resolver, which gave up: unanswered as far as the client is concerned.
+                unanswered(query);
+            } else {
+                dnsLatency.add(now - query.nanos);
+            }
         }
         switch (rcode) {
             case 0:
