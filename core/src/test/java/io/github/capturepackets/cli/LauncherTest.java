@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,8 +47,8 @@ class LauncherTest {
     record Result(int status, String out, String err) {
     }
 
-    @BeforeAll
-    static void checkBuilt() {
+    @BeforeEach
+    void checkBuilt() {
         assumeThat(Files.isRegularFile(REPO.resolve("core/target/lib/jackson-core.jar")))
                 .as("the launcher needs core/target/lib (copied at process-classes): run ./mvnw -B -q -pl core "
                         + "test-compile, or the README's build step, before this test")
