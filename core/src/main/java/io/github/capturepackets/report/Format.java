@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /** Human-readable numbers, sizes and times shared by the Markdown and HTML reports. */
@@ -125,18 +127,33 @@ final class Format {
         return joined.length() == 0 ? "no findings" : joined.toString();
     }
 
-    /** Flows that have findings, worst first (highest severity, then most findings), for the summaries. */
+    /**
+     * Flows that have findings, for the summaries: first one example flow per rule, in the order of the report's
+     * verdicts (most severe first), so a rare refused connection is not hidden behind a hundred 5xx flows; then the
+     * rest, worst first (highest severity, then most findings).
+     */
     static List<FlowSummary> flowsWithFindings(AnalysisReport report) {
-        List<FlowSummary> flows = new ArrayList<>();
+        List<FlowSummary> worstFirst = new ArrayList<>();
         for (FlowSummary flow : nonNull(report.flows())) {
             if (!nonNull(flow.findings()).isEmpty()) {
-                flows.add(flow);
+                worstFirst.add(flow);
             }
         }
-        flows.sort(Comparator.comparing(Format::worstSeverity, Comparator.reverseOrder())
+        worstFirst.sort(Comparator.comparing(Format::worstSeverity, Comparator.reverseOrder())
                 .thenComparing(Format::findingCount, Comparator.reverseOrder())
                 .thenComparingLong(FlowSummary::id));
-        return flows;
+        Set<FlowSummary> ordered = new LinkedHashSet<>();
+        for (Finding verdict : nonNull(report.verdicts())) {
+            for (FlowSummary flow : worstFirst) {
+                if (!ordered.contains(flow) && nonNull(flow.findings()).stream()
+                        .anyMatch(finding -> finding.rule() == verdict.rule())) {
+                    ordered.add(flow);
+                    break;
+                }
+            }
+        }
+        ordered.addAll(worstFirst);
+        return new ArrayList<>(ordered);
     }
 
     static Severity worstSeverity(FlowSummary flow) {

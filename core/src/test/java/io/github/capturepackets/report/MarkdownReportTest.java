@@ -31,9 +31,9 @@ class MarkdownReportTest {
         assertThat(md).contains("- TLS: 2 ClientHellos (api.example.test x2), 1 alert (unknown\\_ca x1)");
         assertThat(md).contains("#### Flows with findings");
         assertThat(md).contains("#### Capture problems", "- `pod-b.pcap` at byte 4096: Truncated record");
-        // The worst flow comes first: flow 1 (ERROR refused) and flow 3 (ERROR 5xx, more findings) before DNS.
-        assertThat(md.indexOf("| 3 | TCP/HTTP")).isLessThan(md.indexOf("| 1 | TCP |"));
-        assertThat(md.indexOf("| 1 | TCP |")).isLessThan(md.indexOf("| 4 | UDP/DNS"));
+        // One example flow per rule, in the order of the verdicts: refused (flow 1), 5xx (flow 3), NXDOMAIN (flow 4).
+        assertThat(md.indexOf("| 1 | TCP |")).isLessThan(md.indexOf("| 3 | TCP/HTTP"));
+        assertThat(md.indexOf("| 3 | TCP/HTTP")).isLessThan(md.indexOf("| 4 | UDP/DNS"));
     }
 
     @Test
@@ -79,6 +79,16 @@ class MarkdownReportTest {
         assertThat(MarkdownReport.code("`x")).isEqualTo("`` `x ``");
         assertThat(MarkdownReport.code("a|b")).isEqualTo("`a\\|b`");
         assertThat(MarkdownReport.code("two\nlines")).isEqualTo("`two lines`");
+    }
+
+    @Test
+    @DisplayName("the flows shown first include one example per rule, so a rarer finding is not hidden by a common one")
+    void flowsShowEveryRule() {
+        String md = Reports.markdown(SampleReports.manyFlows(200));
+
+        String table = md.substring(md.indexOf("#### Flows with findings"), md.indexOf("... and"));
+        assertThat(table).contains("| REFUSED |", "| RESET |");
+        assertThat(table.indexOf("| RESET |")).isLessThan(table.indexOf("| REFUSED |", table.indexOf("| REFUSED |") + 1));
     }
 
     @Test
