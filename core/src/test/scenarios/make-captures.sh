@@ -243,7 +243,7 @@ start_captures tcp-zero-window
 client zero-window --size 2000000
 stop_captures
 
-# dns: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, never answered, a 150 ms slow answer, IPv6, DNS over TCP,
+# dns: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, never answered, a 250 ms slow answer, IPv6, DNS over TCP,
 # and Kubernetes search-domain expansion (ndots:5).
 start_captures dns
 client dns

@@ -37,7 +37,7 @@ NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
 # name -> (rcode, delay seconds, {qtype: address}); a name absent from the table is NXDOMAIN.
 DNS_ZONE = {
     "ok.example.test": (NOERROR, 0.0, {A: "10.77.2.10", AAAA: "fd77:2::10"}),
-    "slow.example.test": (NOERROR, 0.15, {A: "10.77.2.11", AAAA: "fd77:2::11"}),
+    "slow.example.test": (NOERROR, 0.25, {A: "10.77.2.11", AAAA: "fd77:2::11"}),
     "fail.example.test": (SERVFAIL, 0.0, {}),
     "refused.example.test": (REFUSED, 0.0, {}),
     # Kubernetes service names as a pod in namespace "default" resolves them.
@@ -467,10 +467,10 @@ def client_http(args):
     get = lambda path: ("GET", path, None)
     checks = [
         (V4, 8080, [get("/status/200"), get("/status/404"), get("/status/500"), get("/status/503"),
-                    get("/delay/120"), get("/status/200")], [200, 404, 500, 503, 200, 200]),
+                    get("/delay/250"), get("/status/200")], [200, 404, 500, 503, 200, 200]),
         (V6, 8080, [get("/status/200"), get("/status/503"), get("/status/503"),
                     ("POST", "/upload", b"x" * 3000)], [200, 503, 503, 200]),
-        (V4, 9090, [get("/status/200"), get("/status/404"), get("/delay/80"), get("/status/500")],
+        (V4, 9090, [get("/status/200"), get("/status/404"), get("/delay/200"), get("/status/500")],
          [200, 404, 200, 500]),
     ]
     for host, port, requests, want in checks:
