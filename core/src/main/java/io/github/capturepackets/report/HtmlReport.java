@@ -353,8 +353,9 @@ final class HtmlReport {
             double x = axis.x(first.plusNanos(tick));
             html.append("<line class=\"tl-grid\" x1=\"").append(num(x)).append("\" y1=\"").append(axisY + 3)
                     .append("\" x2=\"").append(num(x)).append("\" y2=\"").append(headHeight).append("\"/>")
-                    .append("<text class=\"tl-tick\" x=\"").append(num(x)).append("\" y=\"").append(axisY)
-                    .append(tick == 0 ? "\" text-anchor=\"start" : x > WIDTH - 50 ? "\" text-anchor=\"end" : "")
+                    // The first and last labels align to their tick so they stay inside the drawing.
+                    .append("<text class=\"tl-tick").append(tick == 0 ? " tl-tick-first" : x > WIDTH - 50
+                            ? " tl-tick-last" : "").append("\" x=\"").append(num(x)).append("\" y=\"").append(axisY)
                     .append("\">")
                     .append(tick == 0 ? "0" : "+" + esc(tickLabel(tick, axis.step))).append("</text>\n");
         }
@@ -770,6 +771,7 @@ final class HtmlReport {
             .timeline svg { display: block; font-family: system-ui, "DejaVu Sans", sans-serif; }
             .tl-grid { stroke: #e6eaf0; stroke-width: 1; }
             .tl-tick { font-size: 11px; fill: var(--muted); text-anchor: middle; }
+            .tl-tick-first { text-anchor: start; } .tl-tick-last { text-anchor: end; }
             .tl-lane { font-size: 11px; fill: var(--muted); text-anchor: end; font-style: italic; }
             .tl-label { font: 11px ui-monospace, "DejaVu Sans Mono", monospace; fill: var(--fg); text-anchor: end; }
             .tl-hit { fill: transparent; }
