@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("Bad input gets a clear error naming file, offset and problem, and keeps the packets before it")
 class BadInputTest {
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     Path dir;
 
     private Path write(String name, byte[] bytes) throws IOException {

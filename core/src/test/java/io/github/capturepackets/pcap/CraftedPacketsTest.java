@@ -32,7 +32,7 @@ class CraftedPacketsTest {
     private static final int TCP = 6;
     private static final int UDP = 17;
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     Path dir;
 
     static List<byte[]> ethernetFrames() {

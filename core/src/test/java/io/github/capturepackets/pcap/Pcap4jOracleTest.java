@@ -25,7 +25,7 @@ class Pcap4jOracleTest {
 
     private static final String LIBPCAP = "/usr/lib/x86_64-linux-gnu/libpcap.so.0.8";
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     static Path dir;
 
     @BeforeAll

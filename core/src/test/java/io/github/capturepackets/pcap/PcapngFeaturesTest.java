@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("pcapng: sections in both byte orders, several interfaces, resolutions, offsets, block types, comments")
 class PcapngFeaturesTest {
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     Path dir;
 
     static final long SECONDS = 1_700_000_000L;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("pcapng writer and merge: tshark and capinfos read back names, comments, bytes and timestamps unchanged")
 class PcapngWriterTest {
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     Path dir;
 
     /** One packet as tshark reports it or as we read it: interface name, time, lengths, MD5 of the bytes, comment. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("Decoding real tcpdump captures agrees with tshark on every packet")
 class RealCaptureOracleTest {
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     static Path dir;
 
     static LoopbackCaptures captures;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("Streaming: packets are decoded while tcpdump is still writing them to a pipe")
 class StreamingTcpdumpTest {
 
-    @TempDir
+    @TempDir(factory = TargetTempDir.class)
     Path dir;
 
     @Test
