@@ -506,6 +506,10 @@ final class AnalysisEngine implements PacketHandler {
         int nextSeq = seq + seglen;
         int start = 0;
         if (fwd.skipBytes > 0 || fwd.pendingHttp != 0) {
+            if (fwd.expectSeqValid && TcpSequenceAnalysis.lt(seq, fwd.expectSeq)) {
+                // Old data again (a fast retransmission): Wireshark's reassembly ignores it.
+                return;
+            }
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
                 // A gap: Wireshark's reassembly never completes the message, and we no longer know where
                 // messages start, so drop it and look at this segment afresh.
