@@ -2,12 +2,16 @@ package io.github.capturepackets.pcap;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /** The k-way, time-ordered merge behind {@link PcapngWriter#merge}. */
 final class PcapngMerger {
+
+    /** Per input: a merge of many pods' captures should not hold 4 MiB for each. */
+    private static final int READ_BUFFER = 256 * 1024;
 
     private PcapngMerger() {}
 
@@ -23,7 +27,8 @@ final class PcapngMerger {
             for (int i = 0; i < k; i++) {
                 MergeSource source = sources.get(i);
                 try {
-                    readers[i] = CaptureReader.open(source.file());
+                    readers[i] = CaptureReader.open(Files.newInputStream(source.file()), source.file().toString(),
+                            READ_BUFFER);
                 } catch (CaptureFormatException e) {
                     problems.add(e.problem());
                     comments.add(source.name() + ": not merged: " + e.getMessage());
