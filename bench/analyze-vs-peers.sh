@@ -63,8 +63,12 @@ else
   echo "$key" >"$BENCH_DIR/capture.key"
   rm -rf "$BENCH_DIR/seed"
 fi
-# shellcheck disable=SC1091
-. "$BENCH_DIR/capture.info"
+info() { sed -n "s/^$1=//p" "$BENCH_DIR/capture.info"; }
+packets=$(info packets)
+bytes=$(info bytes)
+copies=$(info copies)
+seed_packets=$(info seed_packets)
+build_seconds=$(info build_seconds)
 echo "Capture: $CAPTURE, $packets packets, $bytes bytes ($((bytes / packets)) bytes/packet incl. record headers)," \
   "$copies shifted copies of $seed_packets real packets; built in ${build_seconds}s"
 
@@ -97,7 +101,7 @@ timed() {
 }
 
 best_of() { # NAME COMMAND: the run with the best wall time of RUNS runs
-  local i best_wall= best_rss= best_cpu=
+  local i best_wall='' best_rss='' best_cpu=''
   for ((i = 1; i <= RUNS; i++)); do
     timed "$1" "$2"
     if [ -z "$best_wall" ] || holds "$WALL < $best_wall"; then
@@ -167,8 +171,12 @@ if [ -z "$heaps" ]; then
   verdicts=1
 else
   max=$(echo "$heaps" | sort -n | tail -1)
-  check "JVM heap cap: $(echo "$heaps" | wc -l) JVM(s), largest max heap ${max} MB (target <= $HEAP_CAP_MB MB)" \
+  check "JVM heap cap: $(echo "$heaps" | wc -l) JVM start(s) in $RUNS run(s), largest max heap ${max} MB (target <= $HEAP_CAP_MB MB)" \
     "$max <= $HEAP_CAP_MB"
 fi
+ratio2() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+cpu_note="CPU time (less sensitive to a busy machine): ours $(ratio2 "$OURS_CPU" "$TCPDUMP_CPU")x tcpdump's"
+[ "$SKIP_TSHARK" = 1 ] || cpu_note="$cpu_note, tshark $(ratio2 "$TSHARK_CPU" "$OURS_CPU")x ours"
+echo "info  $cpu_note"
 [ -z "$OURS_STDERR" ] || echo "(last lines of our command's stderr: $OURS_STDERR)"
 exit "$verdicts"

@@ -31,7 +31,6 @@ for scenario in "${SELECTED[@]}"; do
     *) die "unknown scenario '$scenario' (known: ${DEFAULT_SCENARIOS[*]} bench-mix)" ;;
   esac
 done
-want() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tcpdump); run the tests as root"
 for tool in ip nft tcpdump openssl timeout; do
   command -v "$tool" >/dev/null || skip "'$tool' is missing (apt-get install -y iproute2 nftables tcpdump openssl)"
@@ -165,15 +164,35 @@ CAPS=()
 VIEWS=()
 SCENARIO=
 IMMEDIATE=--immediate-mode # as the capture engine runs tcpdump; off only for the bulky benchmark seed
+AFTER_STOP=()              # pids a scenario leaves running until its captures have stopped
 
-start_captures() { # scenario [views...]  (default: all four views)
+# run SCENARIO FUNCTION [VIEWS...]: captures FUNCTION's traffic in every view (default: all four).
+# tcpdump in immediate mode can lose packets on a busy machine (small libpcap ring); such an attempt is
+# discarded and the scenario replayed, up to 3 times, so no capture has holes the network did not make.
+run() {
+  local scenario=$1 function=$2 attempt
+  shift 2
+  for attempt in 1 2 3; do
+    start_captures "$scenario" "$@"
+    "$function"
+    if stop_captures; then
+      echo "make-captures: $scenario done" >&2
+      return 0
+    fi
+    echo "make-captures: $scenario: tcpdump lost packets in the kernel (attempt $attempt), replaying" >&2
+  done
+  die "$scenario: tcpdump kept losing packets in the kernel; is the machine overloaded?"
+}
+
+start_captures() { # scenario [views...]
   SCENARIO=$1
   shift
-  local views=("$@") view
+  local views=("$@") view log i
   [ ${#views[@]} -gt 0 ] || views=(ethernet linux_sll2 linux_sll server-ethernet)
   mkdir -p "$OUT/$SCENARIO"
   CAPS=()
   VIEWS=()
+  AFTER_STOP=()
   for view in "${views[@]}"; do
     case $view in
       ethernet) tcpdump_bg "$NSC" ethernet -i eth0 ;;
@@ -182,9 +201,8 @@ start_captures() { # scenario [views...]  (default: all four views)
       server-ethernet) tcpdump_bg "$NSS" server-ethernet -i eth0 ;;
     esac
   done
-  local view
   for view in "${VIEWS[@]}"; do
-    local log=$OUT/$SCENARIO/$view.log i
+    log=$OUT/$SCENARIO/$view.log
     for ((i = 0; i < 250; i++)); do
       grep -q "listening on" "$log" 2>/dev/null && continue 2
       sleep 0.02
@@ -197,35 +215,36 @@ tcpdump_bg() { # ns view tcpdump-args...
   local ns=$1 view=$2
   shift 2
   # Not through nsx: a backgrounded function is a subshell, and SIGTERM must reach tcpdump itself.
-  ip netns exec "$ns" tcpdump -Z root $IMMEDIATE -U -n -B 65536 -w "$OUT/$SCENARIO/$view.pcap" "$@" \
+  # Snap length 65535: no frame here is longer (one MSS per packet), and libpcap's ring slots are sized by it.
+  ip netns exec "$ns" tcpdump -Z root $IMMEDIATE -U -n -s 65535 -B 131072 -w "$OUT/$SCENARIO/$view.pcap" "$@" \
     2>"$OUT/$SCENARIO/$view.log" &
   CAPS+=($!)
   BG+=($!)
   VIEWS+=("$view")
 }
 
-stop_captures() {
+stop_captures() { # returns 1 when a tcpdump lost packets in the kernel
   sleep 0.3 # the last FIN/ACKs
-  local pid i view log
+  local pid i view log packets dropped linktype lines=() lost=0
   kill -TERM "${CAPS[@]}"
   for pid in "${CAPS[@]}"; do wait "$pid" || die "tcpdump ($SCENARIO) exited with status $?"; done
+  for pid in "${AFTER_STOP[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for ((i = 0; i < ${#VIEWS[@]}; i++)); do
     view=${VIEWS[$i]}
     log=$OUT/$SCENARIO/$view.log
-    local packets dropped linktype
     packets=$(sed -n 's/^\([0-9]*\) packets\? captured.*/\1/p' "$log")
     dropped=$(sed -n 's/^\([0-9]*\) packets\? dropped by kernel.*/\1/p' "$log")
     [ -n "$packets" ] || die "tcpdump ($SCENARIO/$view) wrote no statistics: $(cat "$log")"
-    [ "$dropped" = 0 ] || die "tcpdump ($SCENARIO/$view) lost $dropped packets in the kernel"
+    [ "$dropped" = 0 ] || lost=1
     case $view in
       ethernet | server-ethernet) linktype=1 ;;
       linux_sll) linktype=113 ;;
       linux_sll2) linktype=276 ;;
     esac
-    printf '%s\t%s\t%s\t%s\t%s\n' "$SCENARIO" "$view" "$SCENARIO/$view.pcap" "$linktype" "$packets" \
-      >>"$OUT/manifest.tsv"
+    lines+=("$(printf '%s\t%s\t%s\t%s\t%s' "$SCENARIO" "$view" "$SCENARIO/$view.pcap" "$linktype" "$packets")")
   done
-  echo "make-captures: $SCENARIO done" >&2
+  [ "$lost" = 0 ] || return 1
+  printf '%s\n' "${lines[@]}" >>"$OUT/manifest.tsv"
 }
 
 client() { # scenario-client args... (bounded in time)
@@ -235,88 +254,63 @@ client() { # scenario-client args... (bounded in time)
 # ------------------------------------------------------------------ scenarios
 # tcp-resets: 5 refused connects (RST/ACK answering SYN; 3 IPv4, 2 IPv6) and 3 connections the server
 # aborts mid-response with SO_LINGER 0 (2 IPv4, 1 IPv6): 8 RST frames.
-if want tcp-resets; then
-  start_captures tcp-resets
-  client resets
-  stop_captures
-fi
+scenario_tcp_resets() { client resets; }
 
 # tcp-loss: ~4 % random loss each way on port 8080 while 3 MB go down and up over IPv4 and IPv6.
-if want tcp-loss; then
+scenario_tcp_loss() {
   nsx "$NSR" nft add rule inet faults loss tcp dport 8080 numgen random mod 25 == 0 drop
   nsx "$NSR" nft add rule inet faults loss tcp sport 8080 numgen random mod 25 == 0 drop
-  start_captures tcp-loss
   client loss --size 3000000
-  stop_captures
   nsx "$NSR" nft flush chain inet faults loss
-fi
+}
 
 # tcp-unanswered: SYNs to 8081 dropped by the router (IPv4 and IPv6; this kernel retransmits a SYN every
 # second), and an echo connection still open when the capture stops.
-if want tcp-unanswered; then
-  start_captures tcp-unanswered
+scenario_tcp_unanswered() {
+  rm -f "$WORK/unanswered.ready"
   ip netns exec "$NSC" timeout 60 "$PYTHON" "$TOOLS" unanswered --ready "$WORK/unanswered.ready" &
-  UNANSWERED=$!
-  BG+=($UNANSWERED)
+  BG+=($!)
+  AFTER_STOP+=($!)
   wait_for_file "$WORK/unanswered.ready" 10 "the unanswered-SYN client"
-  stop_captures
-  kill -TERM "$UNANSWERED" 2>/dev/null || true
-fi
+}
 
 # tcp-zero-window: the server's consumer stalls 1.5 s with a 4 KB receive buffer while 2 MB arrive.
-if want tcp-zero-window; then
-  start_captures tcp-zero-window
-  client zero-window --size 2000000
-  stop_captures
-fi
+scenario_tcp_zero_window() { client zero-window --size 2000000; }
 
 # dns: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, never answered, a 250 ms slow answer, IPv6, DNS over TCP,
 # and Kubernetes search-domain expansion (ndots:5).
-if want dns; then
-  start_captures dns
-  client dns
-  stop_captures
-fi
+scenario_dns() { client dns; }
 
 # http: keep-alive sessions on 8080 (IPv4, IPv6) and 9090 (not an HTTP port for tshark) with 200, 404,
 # 500, 503 and slow answers.
-if want http; then
-  start_captures http
-  client http
-  stop_captures
-fi
+scenario_http() { client http; }
 
 # tls: unknown-CA alert, protocol-version alert, successful handshakes with SNI on 443 and 8443.
-if want tls; then
-  start_captures tls
-  client tls --certs "$CERTS"
-  stop_captures
-fi
+scenario_tls() { client tls --certs "$CERTS"; }
 
 # icmp: UDP to a closed port (ICMP 3/3, ICMPv6 1/4), to an unroutable network (router: ICMP 3/0,
 # ICMPv6 1/0), and with TTL 1 (router: ICMP 11, ICMPv6 3).
-if want icmp; then
-  start_captures icmp
-  client icmp
-  stop_captures
-fi
+scenario_icmp() { client icmp; }
 
 # ipv6: IPv6-only mix of HTTP keep-alive, bulk download, refused and reset connections, echo, TLS.
-if want ipv6; then
-  start_captures ipv6
-  client ipv6 --certs "$CERTS"
-  stop_captures
-fi
+scenario_ipv6() { client ipv6 --certs "$CERTS"; }
 
 # bench-mix (only when asked for): BENCH_SECONDS of varied traffic for the benchmark's seed capture,
-# LINUX_SLL2 only; 1 % loss on the bulk port 9090.
-if want bench-mix; then
+# LINUX_SLL2 only, without immediate mode (too many packets per second for its ring); 1 % loss on the
+# bulk port 9090.
+scenario_bench_mix() {
   nsx "$NSR" nft add rule inet faults loss tcp sport 9090 numgen random mod 100 == 0 drop
-  IMMEDIATE= # with immediate mode, libpcap's 256 KB ring slots overflow at this packet rate
-  start_captures bench-mix linux_sll2
   client bench-mix --certs "$CERTS" --seconds "${BENCH_SECONDS:-12}"
-  stop_captures
   nsx "$NSR" nft flush chain inet faults loss
-fi
+}
 
+for scenario in "${SELECTED[@]}"; do
+  if [ "$scenario" = bench-mix ]; then
+    IMMEDIATE=
+    run bench-mix scenario_bench_mix linux_sll2
+    IMMEDIATE=--immediate-mode
+  else
+    run "$scenario" "scenario_${scenario//-/_}"
+  fi
+done
 echo "make-captures: scenarios written to $OUT" >&2

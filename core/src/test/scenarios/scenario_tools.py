@@ -22,7 +22,7 @@ V4 = "10.77.2.2"
 V6 = "fd77:2::2"
 # SO_MAX_PACING_RATE (Linux): bulk senders pace themselves so four tcpdumps on two shared cores keep up.
 SO_MAX_PACING_RATE = getattr(socket, "SO_MAX_PACING_RATE", 47)
-PACING = 8_000_000  # bytes per second
+PACING = 4_000_000  # bytes per second
 
 
 def pace(sock):

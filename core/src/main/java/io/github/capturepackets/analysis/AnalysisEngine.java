@@ -119,10 +119,18 @@ final class AnalysisEngine implements PacketHandler {
             tallies[rule.ordinal()] = new RuleTally(rule);
         }
         interest = Comparator.comparing((FlowSummary s) -> !s.findings().isEmpty())
-                .thenComparingInt(s -> s.findings().stream().mapToInt(f -> f.severity().ordinal()).max().orElse(-1))
+                .thenComparingInt(AnalysisEngine::worstSeverity)
                 .thenComparingLong(FlowSummary::bytes)
                 .thenComparingLong(s -> -s.id());
         summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), interest);
+    }
+
+    private static int worstSeverity(FlowSummary s) {
+        int worst = -1;
+        for (Finding f : s.findings()) {
+            worst = Math.max(worst, f.severity().ordinal());
+        }
+        return worst;
     }
 
     void observer(FrameObserver observer) {
@@ -506,6 +514,10 @@ final class AnalysisEngine implements PacketHandler {
         int nextSeq = seq + seglen;
         int start = 0;
         if (fwd.skipBytes > 0 || fwd.pendingHttp != 0) {
+            if (fwd.expectSeqValid && TcpSequenceAnalysis.lt(seq, fwd.expectSeq)) {
+                // Old data again (a fast retransmission): Wireshark's reassembly ignores it.
+                return;
+            }
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
                 // A gap: Wireshark's reassembly never completes the message, and we no longer know where
                 // messages start, so drop it and look at this segment afresh.
@@ -582,26 +594,28 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    private final Payloads.Headers headers = new Payloads.Headers();
+
     private static final int HTTP_REQUEST = 1;
     private static final int HTTP_RESPONSE = 2;
 
     /** A request or status line starts here; the message counts once its headers and body are complete. */
     private void httpMessage(Flow f, int dir, Flow.TcpDirection fwd, int kind, int status, boolean head, byte[] d,
             int o, int n, int nextSeq) {
-        int headerLength = Payloads.headerEnd(d, o, n);
-        if (headerLength < 0) {
+        Payloads.scanHeaders(d, o, n, headers);
+        if (headers.length < 0) {
             fwd.pendingHttp = kind;
             fwd.pendingStatus = status;
             fwd.pendingHead = head;
             fwd.pendingInHeaders = true;
-            fwd.pendingContentLength = Payloads.contentLength(d, o, n);
-            fwd.pendingChunked = Payloads.chunked(d, o, n);
+            fwd.pendingContentLength = headers.contentLength;
+            fwd.pendingChunked = headers.chunked;
             fwd.expectSeq = nextSeq;
             fwd.expectSeqValid = true;
             return;
         }
-        httpBody(f, dir, fwd, kind, status, head, Payloads.contentLength(d, o, headerLength),
-                Payloads.chunked(d, o, headerLength), d, o + headerLength, n - headerLength, nextSeq);
+        httpBody(f, dir, fwd, kind, status, head, headers.contentLength, headers.chunked, d, o + headers.length,
+                n - headers.length, nextSeq);
     }
 
     private void httpBody(Flow f, int dir, Flow.TcpDirection fwd, int kind, int status, boolean head,
@@ -660,9 +674,8 @@ final class AnalysisEngine implements PacketHandler {
             httpStatus[status]++;
             observe(FrameObserver.Counter.HTTP_RESPONSE, status);
             if (status >= 400) {
-                Rule rule = status >= 500 ? Rule.HTTP_SERVER_ERROR : Rule.HTTP_CLIENT_ERROR;
-                finding(rule, f, 1 - dir);
-                tally(rule).detail(String.valueOf(status));
+                // Details (status codes) come from httpStatus at the end: no String per response.
+                finding(status >= 500 ? Rule.HTTP_SERVER_ERROR : Rule.HTTP_CLIENT_ERROR, f, 1 - dir);
             }
         }
     }
@@ -1063,6 +1076,12 @@ final class AnalysisEngine implements PacketHandler {
     }
 
     List<RuleTally> tallies() {
+        for (int code = 400; code < httpStatus.length; code++) {
+            if (httpStatus[code] > 0) {
+                tally(code >= 500 ? Rule.HTTP_SERVER_ERROR : Rule.HTTP_CLIENT_ERROR).details
+                        .put(String.valueOf(code), httpStatus[code]);
+            }
+        }
         List<RuleTally> out = new ArrayList<>();
         for (RuleTally t : tallies) {
             if (t.count > 0) {

@@ -45,7 +45,7 @@ final class Payloads {
         }
         int methodLength = 0;
         for (byte[] m : METHODS) {
-            if (m.length < len && d[off + m.length] == ' ' && regionEquals(d, off, m)) {
+            if (m[0] == d[off] && m.length < len && d[off + m.length] == ' ' && regionEquals(d, off, m)) {
                 methodLength = m.length;
                 break;
             }
@@ -103,6 +103,83 @@ final class Payloads {
             }
         }
         return -1;
+    }
+
+    /** What one pass over an HTTP header block found; reused, so scanning allocates nothing. */
+    static final class Headers {
+        /** Length of the header block including the blank line, or -1 when it does not end in the bytes. */
+        int length;
+        /** Content-Length, or -1. */
+        long contentLength;
+        boolean chunked;
+    }
+
+    private static final byte[] CL_NAME = "content-length:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TE_NAME = "transfer-encoding:".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Scans an HTTP header block once, from the start line: where it ends, and the Content-Length and
+     * Transfer-Encoding it declares (as far as the bytes go when it does not end within them).
+     */
+    static void scanHeaders(byte[] d, int off, int len, Headers h) {
+        h.length = -1;
+        h.contentLength = -1;
+        h.chunked = false;
+        int end = off + len;
+        int i = off;
+        while (true) {
+            while (i < end && d[i] != '\n') {
+                i++;
+            }
+            if (++i >= end) {
+                return;
+            }
+            byte c = d[i];
+            if (c == '\r') {
+                if (i + 1 < end && d[i + 1] == '\n') {
+                    h.length = i + 2 - off;
+                }
+                return;
+            }
+            int lower = c | 0x20;
+            if (lower == 'c' && startsWithIgnoreCase(d, i, end, CL_NAME)) {
+                int v = i + CL_NAME.length;
+                while (v < end && (d[v] == ' ' || d[v] == '\t')) {
+                    v++;
+                }
+                long value = 0;
+                int digits = 0;
+                while (v < end && digit(d[v]) && digits < 18) {
+                    value = value * 10 + (d[v] - '0');
+                    v++;
+                    digits++;
+                }
+                if (digits > 0) {
+                    h.contentLength = value;
+                }
+            } else if (lower == 't' && startsWithIgnoreCase(d, i, end, TE_NAME)) {
+                for (int v = i + TE_NAME.length; v + 7 <= end && d[v] != '\r' && d[v] != '\n'; v++) {
+                    if ((d[v] | 0x20) == 'c' && (d[v + 1] | 0x20) == 'h' && (d[v + 2] | 0x20) == 'u'
+                            && (d[v + 3] | 0x20) == 'n' && (d[v + 4] | 0x20) == 'k' && (d[v + 5] | 0x20) == 'e'
+                            && (d[v + 6] | 0x20) == 'd') {
+                        h.chunked = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean startsWithIgnoreCase(byte[] d, int i, int end, byte[] lowerName) {
+        if (i + lowerName.length > end) {
+            return false;
+        }
+        for (int k = 0; k < lowerName.length; k++) {
+            if ((d[i + k] | 0x20) != lowerName[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static final byte[] CONTENT_LENGTH = "\ncontent-length:".getBytes(StandardCharsets.US_ASCII);

@@ -18,9 +18,17 @@ public enum OracleFilter {
   ZERO_WINDOWS("tcp.analysis.zero_window", 0),
   /** Connection attempts (first SYN, not its retransmissions). */
   CONNECTION_ATTEMPTS("tcp.flags.syn==1 && tcp.flags.ack==0 && !tcp.analysis.retransmission", 0),
-  /** Connection attempts that never saw a SYN-ACK (two-pass: {@code tcp.completeness}). */
+  /**
+   * Connection attempts that never saw a SYN-ACK nor a RST (two-pass: {@code tcp.completeness}, where 2 is
+   * SYN-ACK and 32 RST); a refused connection was answered, by a RST.
+   */
   UNANSWERED_SYNS(
-      "tcp.flags.syn==1 && tcp.flags.ack==0 && !tcp.analysis.retransmission && !(tcp.completeness & 2)", 0),
+      "tcp.flags.syn==1 && tcp.flags.ack==0 && !tcp.analysis.retransmission && !(tcp.completeness & 34)", 0),
+  /** Connection attempts answered by a RST instead of a SYN-ACK (two-pass). */
+  REFUSED(
+      "tcp.flags.syn==1 && tcp.flags.ack==0 && !tcp.analysis.retransmission"
+          + " && (tcp.completeness & 32) && !(tcp.completeness & 2)",
+      0),
   /** Established connections with neither FIN nor RST by the end of the capture (two-pass). */
   NEVER_CLOSED(
       "tcp.flags.syn==1 && tcp.flags.ack==0 && !tcp.analysis.retransmission"

@@ -13,6 +13,7 @@ import static io.github.capturepackets.testing.OracleFilter.ICMP_TIME_EXCEEDED;
 import static io.github.capturepackets.testing.OracleFilter.ICMP_UNREACHABLE;
 import static io.github.capturepackets.testing.OracleFilter.LOST_SEGMENTS;
 import static io.github.capturepackets.testing.OracleFilter.NEVER_CLOSED;
+import static io.github.capturepackets.testing.OracleFilter.REFUSED;
 import static io.github.capturepackets.testing.OracleFilter.RESETS;
 import static io.github.capturepackets.testing.OracleFilter.RETRANSMISSIONS;
 import static io.github.capturepackets.testing.OracleFilter.TLS_ALERTS;
@@ -94,14 +95,16 @@ class ScenarioCapturesTest {
   @MethodSource("clientViews")
   @DisplayName("tcp-resets: 5 refused connects (RST answering SYN) and 3 resets mid-stream, IPv4 and IPv6")
   void resets(View view) {
-    String refused = "tcp.flags.reset==1 && (tcp.completeness & 1) && !(tcp.completeness & 2)";
+    String refusingResets = "tcp.flags.reset==1 && (tcp.completeness & 1) && !(tcp.completeness & 2)";
     String midStream = "tcp.flags.reset==1 && (tcp.completeness & 8)";
-    Map<String, Long> c = counts(Scenario.TCP_RESETS, view, RESETS, CONNECTION_ATTEMPTS, refused, midStream,
-        "ipv6 && tcp.flags.reset==1");
+    Map<String, Long> c = counts(Scenario.TCP_RESETS, view, RESETS, CONNECTION_ATTEMPTS, REFUSED, UNANSWERED_SYNS,
+        refusingResets, midStream, "ipv6 && tcp.flags.reset==1");
     SoftAssertions s = new SoftAssertions();
     s.assertThat(n(c, RESETS)).as("resets").isEqualTo(8);
     s.assertThat(n(c, CONNECTION_ATTEMPTS)).as("connection attempts").isEqualTo(8);
-    s.assertThat(n(c, refused)).as("refused").isEqualTo(5);
+    s.assertThat(n(c, REFUSED)).as("refused connection attempts").isEqualTo(5);
+    s.assertThat(n(c, UNANSWERED_SYNS)).as("unanswered (refused ones were answered)").isZero();
+    s.assertThat(n(c, refusingResets)).as("RSTs answering a SYN").isEqualTo(5);
     s.assertThat(n(c, midStream)).as("mid-stream").isEqualTo(3);
     s.assertThat(n(c, "ipv6 && tcp.flags.reset==1")).as("IPv6 resets").isEqualTo(3);
     s.assertAll();
@@ -190,7 +193,7 @@ class ScenarioCapturesTest {
     String overTcp = "tcp && dns.flags.response==1";
     String overIpv6 = "ipv6 && dns.flags.response==0";
     String searchNoise = "dns.flags.rcode==3 && dns.qry.name==\"registry.example.test.svc.cluster.local\"";
-    String slow = "dns.time > 0.2";
+    String slow = "dns.time > 0.2 && dns.qry.name==\"slow.example.test\"";
     Map<String, Long> c = counts(Scenario.DNS, view, DNS_QUERIES, DNS_NXDOMAIN, DNS_SERVFAIL, DNS_REFUSED,
         DNS_UNANSWERED, noerror, overTcp, overIpv6, searchNoise, slow);
     SoftAssertions s = new SoftAssertions();
@@ -203,7 +206,7 @@ class ScenarioCapturesTest {
     s.assertThat(n(c, overTcp)).as("responses over TCP").isEqualTo(2);
     s.assertThat(n(c, overIpv6)).as("queries over IPv6").isEqualTo(3);
     s.assertThat(n(c, searchNoise)).as("search-suffix NXDOMAIN (A and AAAA)").isEqualTo(2);
-    s.assertThat(n(c, slow)).as("answers slower than 200 ms").isEqualTo(1);
+    s.assertThat(n(c, slow)).as("slow.example.test answered after 200 ms").isEqualTo(1);
     s.assertAll();
   }
 
@@ -212,7 +215,7 @@ class ScenarioCapturesTest {
   @DisplayName("http: keep-alive requests on 8080 and 9090 answered 200, 404, 500 and 503")
   void http(View view) {
     String port9090 = "http.request && tcp.dstport==9090";
-    String slow = "http.time > 0.19";
+    String slow = "http.time > 0.19 && http.response_for.uri contains \"/delay/\"";
     String connections = "tcp.flags.syn==1 && tcp.flags.ack==0";
     Map<String, Long> c = counts(Scenario.HTTP, view, HTTP_REQUESTS, httpStatus(200), httpStatus(404),
         httpStatus(500), httpStatus(503), port9090, slow, connections);
