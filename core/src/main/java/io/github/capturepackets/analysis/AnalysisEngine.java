@@ -470,7 +470,7 @@ final class AnalysisEngine implements PacketHandler {
             tcpFindings(f, dir, ta);
         }
         if (p.capturedPayloadLength() > 0 && (flags & Packet.RST) == 0 && (ta & SKIP_APP) == 0) {
-            tcpPayload(p, f, dir, fwd, seq, seglen);
+            tcpPayload(p, f, dir, fwd, seq, seglen, ta);
         }
     }
 
@@ -503,12 +503,15 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
-    private void tcpPayload(Packet p, Flow f, int dir, Flow.TcpDirection fwd, int seq, int seglen) {
+    private void tcpPayload(Packet p, Flow f, int dir, Flow.TcpDirection fwd, int seq, int seglen, int ta) {
         byte[] d = p.data();
         int off = p.dataOffset() + p.payloadOffset();
         int len = p.capturedPayloadLength();
         if (f.aPort == 53 || f.bPort == 53) {
             dnsOverTcp(f, dir, fwd, d, off, len);
+            return;
+        }
+        if (fwd.stalled) {
             return;
         }
         int nextSeq = seq + seglen;
@@ -519,11 +522,18 @@ final class AnalysisEngine implements PacketHandler {
                 return;
             }
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
-                // A gap: Wireshark's reassembly never completes the message, and we no longer know where
-                // messages start, so drop it and look at this segment afresh.
+                // A gap inside a message: Wireshark's reassembly never completes it (no out-of-order
+                // reassembly by default). Normally the next message start is dissected afresh; but when the
+                // message began in a fast retransmission (its start arrived after later data), Wireshark's
+                // reassembly stays stuck on it and nothing more is counted in this direction.
+                boolean stall = fwd.pendingFromRetransmission;
                 fwd.skipBytes = 0;
                 fwd.chunked = false;
                 fwd.pendingHttp = 0;
+                if (stall) {
+                    fwd.stalled = true;
+                    return;
+                }
             } else {
                 fwd.expectSeq = nextSeq;
                 if (fwd.pendingHttp != 0 && fwd.pendingInHeaders) {
@@ -576,6 +586,7 @@ final class AnalysisEngine implements PacketHandler {
                 if (requestNanos >= 0) {
                     httpLatency.add(now - requestNanos);
                 }
+                fwd.pendingFromRetransmission = (ta & TcpSequenceAnalysis.FAST_RETRANSMISSION) != 0;
                 httpMessage(f, dir, fwd, HTTP_RESPONSE, status, head, d, o, n, nextSeq);
                 return;
             }
@@ -585,6 +596,7 @@ final class AnalysisEngine implements PacketHandler {
             if (methodLength > 0) {
                 f.application = Flow.APP_HTTP;
                 f.pushHttpRequest(now, methodLength == 4 && d[o] == 'H' && d[o + 1] == 'E');
+                fwd.pendingFromRetransmission = (ta & TcpSequenceAnalysis.FAST_RETRANSMISSION) != 0;
                 httpMessage(f, dir, fwd, HTTP_REQUEST, 0, false, d, o, n, nextSeq);
             }
             return;

@@ -182,6 +182,9 @@ final class Flow {
         long pendingContentLength;
         boolean pendingChunked;
         boolean pendingHead;
+        /** A gap inside a message: like Wireshark's stalled reassembly, nothing more is parsed this way. */
+        boolean stalled;
+        boolean pendingFromRetransmission;
         // DNS over TCP: length-prefixed messages split over segments.
         byte[] dnsBuffer;
         int dnsBuffered;
@@ -206,6 +209,7 @@ final class Flow {
             expectSeqValid = false;
             chunked = false;
             pendingHttp = 0;
+            stalled = false;
             dnsBuffered = 0;
         }
     }

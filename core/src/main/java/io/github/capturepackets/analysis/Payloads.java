@@ -1,5 +1,8 @@
 package io.github.capturepackets.analysis;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -128,9 +131,7 @@ final class Payloads {
         int end = off + len;
         int i = off;
         while (true) {
-            while (i < end && d[i] != '\n') {
-                i++;
-            }
+            i = indexOfNewline(d, i, end);
             if (++i >= end) {
                 return;
             }
@@ -168,6 +169,25 @@ final class Payloads {
                 }
             }
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    /** The index of the next {@code '\n'} from {@code i}, or {@code end}; eight bytes per step (SWAR). */
+    static int indexOfNewline(byte[] d, int i, int end) {
+        while (i + 8 <= end) {
+            long x = (long) LONGS.get(d, i) ^ 0x0a0a0a0a0a0a0a0aL;
+            long zero = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+            i += 8;
+        }
+        while (i < end && d[i] != '\n') {
+            i++;
+        }
+        return i;
     }
 
     private static boolean startsWithIgnoreCase(byte[] d, int i, int end, byte[] lowerName) {
