@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.github.capturepackets.pcap.CaptureFormatException;
+import io.github.capturepackets.pcap.CaptureReader;
+import io.github.capturepackets.pcap.Packet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,7 +150,7 @@ class LauncherTest {
             } catch (ConnectException expected) {
                 // the RST is what the capture should show
             }
-            waitUntilStable(file);
+            waitForReset(file, closedPort);
         } finally {
             server.stop(0);
             tcpdump.destroy();
@@ -159,20 +162,32 @@ class LauncherTest {
         return file;
     }
 
-    /** tcpdump writes each packet as it gets it: stop once the file has stopped growing for a while. */
-    private static void waitUntilStable(Path file) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long last = -1;
-        long stableSince = System.nanoTime();
+    /**
+     * The refused connection's RST is the last packet the test makes: wait until tcpdump has written it (a quiet
+     * period alone is not enough on a loaded machine, where tcpdump can lag by seconds), then a little more.
+     */
+    private static void waitForReset(Path file, int closedPort) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            long size = Files.exists(file) ? Files.size(file) : 0;
-            if (size != last) {
-                last = size;
-                stableSince = System.nanoTime();
-            } else if (size > 24 && System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(700)) {
+            if (Files.size(file) > 24 && containsReset(file, closedPort)) {
+                Thread.sleep(200);
                 return;
             }
             Thread.sleep(50);
+        }
+        throw new AssertionError("tcpdump did not write the refused connection's RST within 30 s");
+    }
+
+    private static boolean containsReset(Path file, int port) throws IOException {
+        try (CaptureReader reader = CaptureReader.open(file)) {
+            boolean[] found = {false};
+            reader.read(packet -> {
+                found[0] = packet.isTcp() && packet.srcPort() == port && packet.hasFlags(Packet.RST);
+                return !found[0];
+            });
+            return found[0];
+        } catch (CaptureFormatException stillBeingWritten) {
+            return false;
         }
     }
 
