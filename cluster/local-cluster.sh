@@ -448,16 +448,22 @@ apiserver_ready() {
     "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1
 }
 
+is_up() {
+  local d
+  for d in "${daemons[@]}"; do alive "$d" || return 1; done
+  [[ -f $env_file ]] && apiserver_ready
+}
+
 cmd_up() {
   require_root
-  local started=$SECONDS d all_alive=1
-  for d in "${daemons[@]}"; do alive "$d" || all_alive=; done
-  if [[ -n $all_alive ]] && apiserver_ready; then
+  local started=$SECONDS
+  if is_up; then
     log "already up (state in $state)"
     return 0
   fi
   [[ -d "$pids" ]] && cmd_down
   mkdir -p "$state" "$pids" "$logs"
+  rm -f "$logs"/*.log
   install_packages
   local build_started=$SECONDS
   bin=$("$here/build-k8s.sh" "$k8s_version" | tail -n 1) || die "building Kubernetes $k8s_version failed"
@@ -572,7 +578,7 @@ cmd_down() {
   cleanup_network
   # kubelet links container logs into /var/log/containers; drop the links that point into our state.
   find /var/log/containers -maxdepth 1 -type l -lname "$state/*" -delete 2>/dev/null || true
-  rm -rf "$state/etcd" "$state/containerd/state" "$state/kubelet"
+  rm -rf "$state/etcd" "$state/containerd/state" "$state/kubelet" "$state/pod-logs" "$state/containerd/containerd.sock.ttrpc"
   rm -f "$env_file"
   log "stopped"
 }
@@ -604,20 +610,24 @@ cmd_run() {
   [[ ${1:-} == -- ]] && shift
   (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
   require_root
-  trap 'cmd_down; exit 130' INT TERM
-  if ! cmd_up; then
-    cmd_down || true
-    exit 1
+  if is_up; then
+    log "the cluster is already up: running the command against it and leaving it up"
+    (source "$env_file" && "$@")
+    return
   fi
+  # Whatever happens from here on (a failed up, the command, Ctrl-C), the cluster goes down.
+  trap 'run_rc=$?; trap - EXIT; cmd_down || log "down reported problems"; exit $run_rc' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  cmd_up
   local rc=0
   (
     # shellcheck disable=SC1090
     source "$env_file"
     "$@"
   ) || rc=$?
-  cmd_down || log "down reported problems"
-  trap - INT TERM
-  return $rc
+  log "command exited with $rc"
+  exit $rc
 }
 
 case "${1:-}" in
