@@ -61,6 +61,17 @@ require_root() {
   [[ $(id -u) == 0 ]] || die "must run as root (it starts containerd and kubelet and configures a bridge)"
 }
 
+# One cluster per state dir (and fixed ports): up, down and run take this lock, run for its whole duration, so
+# concurrent runs (CI, several worktrees) take turns instead of tearing down each other's cluster.
+lock() {
+  mkdir -p "$(dirname "$state")"
+  exec 9>"${state%/}.lock"
+  if ! flock -n 9; then
+    log "waiting for another local-cluster.sh using $state (lock ${state%/}.lock)"
+    flock 9
+  fi
+}
+
 pid_of() { cat "$pids/$1.pid" 2>/dev/null || true; }
 
 alive() {
@@ -256,7 +267,8 @@ cleanup_network() {
 # ---------------------------------------------------------------------------------------------- daemons
 start_daemon() {
   local name=$1; shift
-  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
+  # 9>&-: daemons must not inherit the harness lock, or it would stay held after this script exits.
+  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! > "$pids/$name.pid"
 }
 
@@ -631,11 +643,11 @@ cmd_run() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up) lock; cmd_up ;;
+  down) lock; cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  run) shift; cmd_run "$@" ;;
+  run) shift; lock; cmd_run "$@" ;;
   *)
     echo "usage: $0 up|down|status|env|run -- COMMAND..." >&2
     exit 2
