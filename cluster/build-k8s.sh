@@ -4,13 +4,16 @@
 # `go install k8s.io/kubernetes/cmd/...` is refused because of the replace directives in its go.mod, so we
 # build from a throwaway module that pins every k8s.io staging module to the matching v0.Y.Z.
 #
-# Usage: cluster/build-k8s.sh [vX.Y.Z]      (default: $CAPTURE_PACKETS_K8S_VERSION or v1.34.4)
+# Usage: cluster/build-k8s.sh [vX.Y.Z]      (default: $CAPTURE_PACKETS_K8S_VERSION or v1.34.10)
+# v1.34.10 is the newest 1.34 patch the checksum database verifies through this workplace's proxy (v1.34.11 and
+# v1.34.12 exist on the proxy, but sum.golang.org lookups for them answer 404); `go list -m -versions` lists only
+# up to v1.34.4 here, so probe newer patches with `go mod download -json k8s.io/kubernetes@vX`.
 # Also builds cri-cleanup (cluster/cri-cleanup), a tiny CRI client the harness uses to tear pods down.
 # Prints the bin directory on the last line of stdout. A second run with the same version takes a second.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-version="${1:-${CAPTURE_PACKETS_K8S_VERSION:-v1.34.4}}"
+version="${1:-${CAPTURE_PACKETS_K8S_VERSION:-v1.34.10}}"
 cache="${CAPTURE_PACKETS_CACHE:-/var/cache/capture-packets}"
 root="$cache/k8s/$version"
 bin="$root/bin"
@@ -19,7 +22,7 @@ commands=(kube-apiserver kube-controller-manager kubelet kubectl)
 log() { printf '[build-k8s %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 if [[ ! "$version" =~ ^v1\.([0-9]+)\.([0-9]+)$ ]]; then
-  echo "build-k8s: version '$version' is not of the form v1.MINOR.PATCH (for example v1.34.4)" >&2
+  echo "build-k8s: version '$version' is not of the form v1.MINOR.PATCH (for example v1.34.10)" >&2
   exit 2
 fi
 minor="${BASH_REMATCH[1]}"
@@ -69,8 +72,14 @@ if ! complete; then
     log "preparing module for k8s.io/kubernetes $version (staging modules at $staging_version)"
     rm -f go.mod go.sum
     go mod init capturepackets.local/k8sbuild >/dev/null 2>&1
-    kgomod=$(go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p')
-    [[ -f "$kgomod" ]] || { echo "build-k8s: could not download k8s.io/kubernetes@$version" >&2; exit 4; }
+    info=$(go mod download -json "k8s.io/kubernetes@$version" 2>&1 || true)
+    kgomod=$(sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p' <<<"$info")
+    if [[ ! -f "$kgomod" ]]; then
+      echo "build-k8s: could not download k8s.io/kubernetes@$version:" >&2
+      sed -n 's/^\s*"Error": "\(.*\)",\?$/  \1/p' <<<"$info" >&2
+      echo "  (a 404 from sumdb means the checksum database cannot verify it here; pick an older patch)" >&2
+      exit 4
+    fi
     # Replace each `k8s.io/x => ./staging/src/k8s.io/x` with the published module at the staging version.
     edits=(-require="k8s.io/kubernetes@$version")
     while read -r mod; do

@@ -11,7 +11,7 @@
 #
 # Settings (environment): CAPTURE_PACKETS_CLUSTER_DIR (state, default /tmp/capture-packets-cluster),
 # CAPTURE_PACKETS_CACHE (binaries and images, default /var/cache/capture-packets),
-# CAPTURE_PACKETS_K8S_VERSION (default v1.34.4), CAPTURE_PACKETS_API_PORT (default 16443).
+# CAPTURE_PACKETS_K8S_VERSION (default v1.34.10), CAPTURE_PACKETS_API_PORT (default 16443).
 #
 # Network safety: pods sit on a private bridge without a default route and without masquerading; a FORWARD
 # rule drops anything from the pod range to elsewhere, so pod traffic never leaves the machine. There is no
@@ -21,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 state="${CAPTURE_PACKETS_CLUSTER_DIR:-/tmp/capture-packets-cluster}"
 cache="${CAPTURE_PACKETS_CACHE:-/var/cache/capture-packets}"
-k8s_version="${CAPTURE_PACKETS_K8S_VERSION:-v1.34.4}"
+k8s_version="${CAPTURE_PACKETS_K8S_VERSION:-v1.34.10}"
 api_port="${CAPTURE_PACKETS_API_PORT:-16443}"
 etcd_port=22379
 etcd_peer_port=22380
@@ -74,10 +74,25 @@ lock() {
 
 pid_of() { cat "$pids/$1.pid" 2>/dev/null || true; }
 
+# True when the recorded PID still runs this daemon of this state dir (guards against reused or foreign PIDs).
 alive() {
-  local pid
+  local pid cmdline
   pid=$(pid_of "$1")
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  cmdline=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || return 1
+  [[ $cmdline == *"$1"* && $cmdline == *"$state"* ]]
+}
+
+# Fails when something else already listens on one of our ports (another harness, a system etcd, ...).
+check_ports_free() {
+  local port owner
+  for port in "$api_port" "$etcd_port" "$etcd_peer_port" "$kubelet_port" "$kubelet_healthz_port" "$cm_port"; do
+    owner=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:.*' | head -1)
+    if [[ -n $owner ]]; then
+      die "port 127.0.0.1:$port is already in use ($owner); another cluster (another checkout's" \
+        "local-cluster.sh?) is running. Stop it first, or use its env: $0 env"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------- packages
@@ -474,6 +489,7 @@ cmd_up() {
     return 0
   fi
   [[ -d "$pids" ]] && cmd_down
+  check_ports_free
   mkdir -p "$state" "$pids" "$logs"
   rm -f "$logs"/*.log
   install_packages
@@ -505,7 +521,7 @@ stop_daemons() {
   declare -A targets=()
   for name in "$@"; do
     pid=$(pid_of "$name")
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    if alive "$name"; then
       kill -TERM "$pid" 2>/dev/null || true
       targets[$name]=$pid
     fi
