@@ -6,7 +6,14 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.VersionInfo;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,6 +36,29 @@ class LocalClusterIT {
         .filteredOn(c -> "Ready".equals(c.getType()))
         .extracting(NodeCondition::getStatus)
         .containsExactly("True"));
+  }
+
+  @Test
+  @DisplayName("shows its node Ready in `kubectl get nodes` (when kubectl is on the PATH)")
+  void kubectlShowsNodeReady(TestCluster cluster) throws Exception {
+    Path kubeconfig = cluster.kubeconfig().orElse(null);
+    Assumptions.assumeTrue(kubeconfig != null && onPath("kubectl"),
+        "needs kubectl on the PATH and a kubeconfig file (cluster/local-cluster.sh run puts both in place)");
+    Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.toString(), "get", "nodes",
+        "--no-headers").redirectErrorStream(true).start();
+    String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(kubectl.exitValue()).as(output).isZero();
+    String node = cluster.nodeName().orElse("");
+    assertThat(output.lines()).anySatisfy(line -> assertThat(line.split("\\s+"))
+        .satisfies(columns -> assertThat(columns[1]).isEqualTo("Ready"))
+        .satisfies(columns -> assertThat(node.isEmpty() || columns[0].equals(node)).isTrue()));
+  }
+
+  private static boolean onPath(String command) {
+    String path = System.getenv("PATH");
+    return path != null && Arrays.stream(path.split(File.pathSeparator))
+        .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
   }
 
   @Test

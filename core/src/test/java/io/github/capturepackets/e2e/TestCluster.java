@@ -55,10 +55,12 @@ public final class TestCluster implements AutoCloseable {
   private final boolean hostReachesPods;
   private final Optional<String> expectedVersion;
   private final AutoCloseable owned;
+  private final Optional<Path> kubeconfig;
 
   private TestCluster(String description, KubernetesClient client, Function<String, Optional<String>> settings,
-      AutoCloseable owned) {
+      AutoCloseable owned, Path kubeconfig) {
     this.description = description;
+    this.kubeconfig = Optional.ofNullable(kubeconfig);
     this.client = client;
     this.appImage = settings.apply("image.app").orElse(DEFAULT_APP_IMAGE);
     this.tcpdumpImage = settings.apply("image.tcpdump").orElse(DEFAULT_TCPDUMP_IMAGE);
@@ -107,7 +109,7 @@ public final class TestCluster implements AutoCloseable {
     }
     Config config = Config.fromKubeconfig(null, yaml, path.toString());
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    return new TestCluster("kubeconfig " + path + " (" + config.getMasterUrl() + ")", client, settings, null);
+    return new TestCluster("kubeconfig " + path + " (" + config.getMasterUrl() + ")", client, settings, null, path);
   }
 
   private static TestCluster startK3s(Function<String, Optional<String>> settings) {
@@ -123,7 +125,7 @@ public final class TestCluster implements AutoCloseable {
         case "node", "hostReachesPods", "expectedVersion" -> Optional.empty();
         default -> settings.apply(key);
       };
-      return new TestCluster("K3s " + image + " (testcontainers)", client, k3sSettings, k3s);
+      return new TestCluster("K3s " + image + " (testcontainers)", client, k3sSettings, k3s, null);
     } catch (RuntimeException e) {
       k3s.close();
       throw e;
@@ -185,6 +187,11 @@ public final class TestCluster implements AutoCloseable {
   /** Where the cluster came from, for messages. */
   public String description() {
     return description;
+  }
+
+  /** The kubeconfig file, when the cluster was named by one (for kubectl). */
+  public Optional<Path> kubeconfig() {
+    return kubeconfig;
   }
 
   /** A client with the kubeconfig's (usually administrator) credentials. */
