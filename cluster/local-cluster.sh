@@ -9,7 +9,9 @@
 #   cluster/local-cluster.sh env           print `export ...` lines (KUBECONFIG, image names, node)
 #   cluster/local-cluster.sh run -- CMD    up, run CMD with that environment, always down; exits with CMD's code
 #
-# Settings (environment): CAPTURE_PACKETS_CLUSTER_DIR (state, default /tmp/capture-packets-cluster),
+# Settings (environment): CAPTURE_PACKETS_CLUSTER_INSTANCE (0-9, default 0: several clusters side by side, each
+# with its own ports (+1000 per instance), bridge, pod range, cgroup root and state dir),
+# CAPTURE_PACKETS_CLUSTER_DIR (state, default /tmp/capture-packets-cluster, -N for instance N),
 # CAPTURE_PACKETS_CACHE (binaries and images, default /var/cache/capture-packets),
 # CAPTURE_PACKETS_K8S_VERSION (default v1.34.10), CAPTURE_PACKETS_API_PORT (default 16443).
 #
@@ -19,21 +21,29 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-state="${CAPTURE_PACKETS_CLUSTER_DIR:-/tmp/capture-packets-cluster}"
+instance="${CAPTURE_PACKETS_CLUSTER_INSTANCE:-0}"
+[[ $instance =~ ^[0-9]$ ]] || { echo "CAPTURE_PACKETS_CLUSTER_INSTANCE must be a digit 0-9, not '$instance'" >&2; exit 2; }
+suffix=${instance/#0/}
+suffix=${suffix:+-$suffix}
+offset=$((instance * 1000))
+state="${CAPTURE_PACKETS_CLUSTER_DIR:-/tmp/capture-packets-cluster$suffix}"
 cache="${CAPTURE_PACKETS_CACHE:-/var/cache/capture-packets}"
 k8s_version="${CAPTURE_PACKETS_K8S_VERSION:-v1.34.10}"
-api_port="${CAPTURE_PACKETS_API_PORT:-16443}"
-etcd_port=22379
-etcd_peer_port=22380
-kubelet_port=10250
-kubelet_healthz_port=10248
-cm_port=10257
+api_port="${CAPTURE_PACKETS_API_PORT:-$((16443 + offset))}"
+etcd_port=$((22379 + offset))
+etcd_peer_port=$((22380 + offset))
+kubelet_port=$((10250 + offset))
+kubelet_healthz_port=$((10248 + offset))
+cm_port=$((10257 + offset))
 node=localhost
-pod_cidr=10.213.0.0/24
-bridge_ip=10.213.0.1
-service_cidr=10.214.0.0/24
-bridge=cp-br0
-fw_chain=CAPTURE-PACKETS-FWD
+pod_cidr=10.213.$instance.0/24
+bridge_ip=10.213.$instance.1
+service_cidr=10.214.$instance.0/24
+bridge=cp-br$instance
+fw_chain=CAPTURE-PACKETS-FWD$suffix
+# Instance 0 keeps kubelet's default /kubepods; others nest theirs so two kubelets never share QoS cgroups.
+cgroup_root=${suffix:+/capture-packets$suffix}
+pods_cgroup="${cgroup_root#/}${cgroup_root:+/}kubepods"
 image_tag=1
 image_repo=docker.io/capturepackets
 pause_image="$image_repo/pause:$image_tag"
@@ -87,7 +97,7 @@ alive() {
 check_ports_free() {
   local port owner
   for port in "$api_port" "$etcd_port" "$etcd_peer_port" "$kubelet_port" "$kubelet_healthz_port" "$cm_port"; do
-    owner=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:.*' | head -1)
+    owner=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:.*' | head -1 || true)
     if [[ -n $owner ]]; then
       die "port 127.0.0.1:$port is already in use ($owner); another cluster (another checkout's" \
         "local-cluster.sh?) is running. Stop it first, or use its env: $0 env"
@@ -210,10 +220,16 @@ make_pki() {
 # ---------------------------------------------------------------------------------------------- network
 setup_network() {
   if [[ ! -f "$state/sysctl.saved" ]]; then
-    local s
-    for s in "${sysctls[@]}"; do
-      [[ -e /proc/sys/${s//.//} ]] && echo "$s=$(sysctl -n "$s")"
-    done > "$state/sysctl.saved"
+    # A running instance's kubelet already changed them: take the original values it saved.
+    local s other
+    other=$(ls /tmp/capture-packets-cluster*/sysctl.saved 2>/dev/null | grep -v "^$state/" | head -n 1 || true)
+    if [[ -n $other ]]; then
+      cp "$other" "$state/sysctl.saved"
+    else
+      for s in "${sysctls[@]}"; do
+        [[ -e /proc/sys/${s//.//} ]] && echo "$s=$(sysctl -n "$s")"
+      done > "$state/sysctl.saved"
+    fi
   fi
   if ! ip link show "$bridge" >/dev/null 2>&1; then
     ip link add "$bridge" type bridge
@@ -391,7 +407,21 @@ start_controller_manager() {
     --v=1
 }
 
+# The kubelet wants its cgroupRoot to exist in every hierarchy; cpuset children start empty, so copy the parent's.
+make_cgroup_root() {
+  [[ -n $cgroup_root ]] || return 0
+  local h
+  for h in /sys/fs/cgroup/*/; do
+    mkdir -p "$h${cgroup_root#/}" 2>/dev/null || continue
+    if [[ -f "${h}cpuset.cpus" ]]; then
+      cat "${h}cpuset.cpus" > "$h${cgroup_root#/}/cpuset.cpus"
+      cat "${h}cpuset.mems" > "$h${cgroup_root#/}/cpuset.mems"
+    fi
+  done
+}
+
 start_kubelet() {
+  make_cgroup_root
   rm -rf "$state/kubelet" "$state/pod-logs"
   mkdir -p "$state/kubelet" "$state/pod-logs"
   cat > "$state/kubelet.yaml" <<EOF
@@ -415,6 +445,7 @@ tlsCertFile: $pki/kubelet-serving.crt
 tlsPrivateKeyFile: $pki/kubelet-serving.key
 containerRuntimeEndpoint: unix://$ctr_sock
 cgroupDriver: cgroupfs
+${cgroup_root:+cgroupRoot: $cgroup_root}
 failCgroupV1: false
 oomScoreAdj: 0
 failSwapOn: false
@@ -546,8 +577,9 @@ stop_daemons() {
 # Processes left in the kubelet's pod cgroups (only possible when the runtime could not stop them).
 kill_pod_processes() {
   local procs pid
-  procs=$(cat /sys/fs/cgroup/pids/kubepods/cgroup.procs /sys/fs/cgroup/pids/kubepods/*/cgroup.procs \
-    /sys/fs/cgroup/pids/kubepods/*/*/cgroup.procs /sys/fs/cgroup/pids/kubepods/*/*/*/cgroup.procs 2>/dev/null || true)
+  local base=/sys/fs/cgroup/pids/$pods_cgroup
+  procs=$(cat "$base/cgroup.procs" "$base"/*/cgroup.procs "$base"/*/*/cgroup.procs "$base"/*/*/*/cgroup.procs \
+    2>/dev/null || true)
   for pid in $procs; do
     log "killing leftover pod process $pid"
     kill -KILL "$pid" 2>/dev/null || true
@@ -576,7 +608,7 @@ unmount_state() {
 
 remove_pod_cgroups() {
   local h
-  for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
+  for h in /sys/fs/cgroup/*/"$pods_cgroup" ${cgroup_root:+/sys/fs/cgroup/*$cgroup_root}; do
     [[ -d $h ]] || continue
     find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     [[ -d $h ]] && log "could not remove cgroup $h"
