@@ -221,8 +221,10 @@ make_pki() {
 setup_network() {
   if [[ ! -f "$state/sysctl.saved" ]]; then
     # A running instance's kubelet already changed them: take the original values it saved.
-    local s other
-    other=$(ls /tmp/capture-packets-cluster*/sysctl.saved 2>/dev/null | grep -v "^$state/" | head -n 1 || true)
+    local s other='' candidate
+    for candidate in /tmp/capture-packets-cluster*/sysctl.saved; do
+      [[ -f $candidate && $candidate != "$state/sysctl.saved" ]] && other=$candidate && break
+    done
     if [[ -n $other ]]; then
       cp "$other" "$state/sysctl.saved"
     else
@@ -672,10 +674,12 @@ cmd_run() {
   require_root
   if is_up; then
     log "the cluster is already up: running the command against it and leaving it up"
+    # shellcheck disable=SC1090
     (source "$env_file" && "$@")
     return
   fi
   # Whatever happens from here on (a failed up, the command, Ctrl-C), the cluster goes down.
+  # shellcheck disable=SC2154
   trap 'run_rc=$?; trap - EXIT; cmd_down || log "down reported problems"; exit $run_rc' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
