@@ -15,6 +15,31 @@ public final class CaptureEngine {
         if (request.mode() == CaptureMode.LOCAL) {
             return LocalCapture.start(request);
         }
-        throw new CaptureException("mode " + request.mode() + " is not implemented yet");
+        io.fabric8.kubernetes.client.KubernetesClient client = ClusterConnection.connect(access);
+        try {
+            Preflight preflight = KubernetesPreflight.run(request, client);
+            if (!preflight.passed()) {
+                throw new CaptureException(preflight.message());
+            }
+            return KubernetesCapture.start(request, client, true);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Checks, without creating anything, whether the capture can run: permissions (SelfSubjectAccessReview),
+     * server version, the namespaces' PodSecurity level and the target pods' security settings.
+     *
+     * @throws CaptureException when the cluster cannot be reached
+     */
+    public static Preflight preflight(CaptureRequest request, ClusterAccess access) {
+        if (request.mode() == CaptureMode.LOCAL) {
+            return new Preflight(java.util.List.of(), "");
+        }
+        try (io.fabric8.kubernetes.client.KubernetesClient client = ClusterConnection.connect(access)) {
+            return KubernetesPreflight.run(request, client);
+        }
     }
 }
