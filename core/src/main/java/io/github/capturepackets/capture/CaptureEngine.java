@@ -15,15 +15,22 @@ public final class CaptureEngine {
         if (request.mode() == CaptureMode.LOCAL) {
             return LocalCapture.start(request);
         }
-        io.fabric8.kubernetes.client.KubernetesClient client = ClusterConnection.connect(access);
+        return start(request, ClusterConnection.connect(access), true);
+    }
+
+    /** Preflight, then the capture, with a client that already answered. */
+    static CaptureSession start(CaptureRequest request, io.fabric8.kubernetes.client.KubernetesClient client,
+            boolean ownsClient) {
         try {
             Preflight preflight = KubernetesPreflight.run(request, client);
             if (!preflight.passed()) {
                 throw new CaptureException(preflight.message());
             }
-            return KubernetesCapture.start(request, client, true);
+            return KubernetesCapture.start(request, client, ownsClient);
         } catch (RuntimeException e) {
-            client.close();
+            if (ownsClient) {
+                client.close();
+            }
             throw e;
         }
     }

@@ -75,7 +75,7 @@ final class ExecProcess implements CaptureProcess {
         }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (ExecWatch kill = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
-                .withReadyWaitTimeout(0).writingError(err).exec("kill", "-" + signal, pid)) {
+                .withReadyWaitTimeout(0).writingError(err).exec("sh", "-c", "kill -" + signal + " " + pid)) {
             int code = kill.exitCode().get(KILL_EXEC_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             // Exit 1 with "No such process": tcpdump had already ended (time limit, stream closed); fine.
             if (code != 0 && !err.toString(StandardCharsets.UTF_8).toLowerCase().contains("no such process")) {

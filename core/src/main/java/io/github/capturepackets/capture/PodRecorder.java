@@ -101,7 +101,8 @@ final class PodRecorder {
 
     /** Asks tcpdump to stop without waiting (limit reached, time limit). */
     void requestStop() {
-        if (stopRequested || process == null) {
+        if (stopRequested || process == null || pcapReader.isDone()) {
+            // Nothing to signal when the stream already ended (pod deleted, time limit, stream broken).
             return;
         }
         stopRequested = true;

@@ -243,14 +243,17 @@ abstract class RecordingSession implements CaptureSession {
             for (Map.Entry<PodRecorder, PcapStreamSink.SliceTap> entry : taps.entrySet()) {
                 PodRecorder recorder = entry.getKey();
                 PcapStreamSink.SliceTap tap = entry.getValue();
-                ends.add(CompletableFuture.supplyAsync(() -> {
+                java.util.function.Supplier<PodCapture> close = () -> {
                     try {
                         recorder.sink().closeSlice(tap, end, SLICE_QUIET_MILLIS, SLICE_FLUSH_BOUND_MILLIS);
                     } catch (IOException e) {
                         recorder.problem("slice '" + name + "' could not be written: " + e.getMessage());
                     }
                     return recorder.sliceResult(tap);
-                }));
+                };
+                // In parallel, so twenty pods wait for in-flight packets once, not twenty times.
+                ends.add(executor.isShutdown() ? CompletableFuture.completedFuture(close.get())
+                        : CompletableFuture.supplyAsync(close, executor));
             }
             List<PodCapture> captures = new ArrayList<>();
             for (CompletableFuture<PodCapture> e : ends) {
