@@ -84,8 +84,13 @@ final class KubernetesCapture {
         return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     }
 
-    /** The ephemeral container added to each pod: root with NET_RAW and NET_ADMIN, idling until the hard limit. */
-    static EphemeralContainer ephemeralContainer(CaptureRequest request, String name, String targetContainer) {
+    /**
+     * The ephemeral container added to each pod: root with NET_RAW and NET_ADMIN, idling until the hard limit.
+     * Under PodSecurity {@code baseline}, which forbids adding capabilities but allows root, it adds none and
+     * relies on the runtime's default set (containerd's includes NET_RAW, CRI-O's does not).
+     */
+    static EphemeralContainer ephemeralContainer(CaptureRequest request, String name, String targetContainer,
+            boolean addCapabilities) {
         long lifetime = TcpdumpCommand.seconds(request.limits().maxDuration().plus(CONTAINER_MARGIN));
         return new EphemeralContainerBuilder()
                 .withName(name)
@@ -100,7 +105,8 @@ final class KubernetesCapture {
                 .withNewSecurityContext()
                 .withRunAsUser(0L)
                 .withRunAsNonRoot(false)
-                .withNewCapabilities().addToAdd("NET_RAW", "NET_ADMIN").endCapabilities()
+                .withNewCapabilities().addToAdd(addCapabilities ? new String[] {"NET_RAW", "NET_ADMIN"}
+                        : new String[0]).endCapabilities()
                 .endSecurityContext()
                 .build();
     }
@@ -137,6 +143,7 @@ final class KubernetesCapture {
         private final List<ExecProcess> execs = new CopyOnWriteArrayList<>();
         private final Map<String, CompletableFuture<Pod>> nodePods = new ConcurrentHashMap<>();
         private final Map<String, String> idleContainers = new ConcurrentHashMap<>();
+        private final Map<String, String> podSecurityLevels = new ConcurrentHashMap<>();
         private volatile boolean stopping;
 
         Session(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
@@ -323,7 +330,8 @@ final class KubernetesCapture {
         private String addEphemeralContainer(Pod pod, String target, long deadline) throws InterruptedException {
             String ns = pod.getMetadata().getNamespace();
             String podName = pod.getMetadata().getName();
-            EphemeralContainer container = ephemeralContainer(request, containerName, target);
+            EphemeralContainer container = ephemeralContainer(request, containerName, target,
+                    !"baseline".equals(podSecurityLevel(ns)));
             Pod patch = new PodBuilder().withNewSpec().withEphemeralContainers(container).endSpec().build();
             try {
                 client.pods().inNamespace(ns).withName(podName).ephemeralContainers()
@@ -336,6 +344,19 @@ final class KubernetesCapture {
             idleContainers.put(ns + "/" + podName, containerName);
             awaitRunning(ns, podName, containerName, true, deadline);
             return containerName;
+        }
+
+        /** The namespace's enforced PodSecurity level, or "" when none or not readable (no namespaces get). */
+        private String podSecurityLevel(String ns) {
+            return podSecurityLevels.computeIfAbsent(ns, key -> {
+                try {
+                    var namespace = client.namespaces().withName(key).get();
+                    var labels = namespace == null ? null : namespace.getMetadata().getLabels();
+                    return labels == null ? "" : labels.getOrDefault(KubernetesPreflight.ENFORCE_LABEL, "");
+                } catch (KubernetesClientException e) {
+                    return "";
+                }
+            });
         }
 
         /** Polls the pod until the container runs; fails early on reasons the kubelet will not fix itself. */

@@ -154,6 +154,14 @@ final class KubernetesPreflight {
             return new Preflight.Check(subject, name, Preflight.Status.OK, level.isEmpty() ? "no enforce label"
                     : "enforce=" + level, "");
         }
+        if (mode == CaptureMode.EPHEMERAL && level.equals("baseline")) {
+            return new Preflight.Check(subject, name, Preflight.Status.WARN, "namespace " + ns + " enforces "
+                    + "PodSecurity 'baseline', which forbids adding NET_RAW and NET_ADMIN; the capture container "
+                    + "therefore adds no capabilities and relies on the container runtime's default set, which "
+                    + "has NET_RAW on containerd but not on CRI-O (there tcpdump fails with 'Operation not "
+                    + "permitted')", "if it does, label the namespace " + ENFORCE_LABEL + "=privileged, or use "
+                    + "exec mode with a sidecar that has tcpdump");
+        }
         String relax = "relax the namespace (if its owners agree):\n"
                 + "kubectl label namespace " + ns + " " + ENFORCE_LABEL + "=privileged --overwrite\n"
                 + "or in the Namespace manifest:\nmetadata:\n  labels:\n    " + ENFORCE_LABEL + ": privileged";
