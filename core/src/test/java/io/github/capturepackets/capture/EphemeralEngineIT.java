@@ -321,4 +321,33 @@ class EphemeralEngineIT {
         }
         assertThat(left).as("the node capture pod is deleted").isEmpty();
     }
+
+    @Test
+    @DisplayName("in a namespace enforcing PodSecurity 'baseline' the capture container (root, no added "
+            + "capabilities) is admitted and captures with the runtime's default NET_RAW")
+    void baselineNamespace(TestCluster cluster) throws Exception {
+        TestNamespace baseline = cluster.createNamespace("baseline");
+        try {
+            cluster.client().namespaces().withName(baseline.name()).edit(n -> {
+                n.getMetadata().getLabels().put(KubernetesPreflight.ENFORCE_LABEL, "baseline");
+                return n;
+            });
+            createPod(cluster, baseline, "guarded", Map.of("app", "guarded"));
+            CaptureRequest request = request(cluster, baseline, pods(baseline, "guarded")).build();
+            Preflight preflight = KubernetesPreflight.run(request, cluster.client());
+            assertThat(preflight.passed()).as(preflight.message()).isTrue();
+            assertThat(preflight.message()).contains("'baseline'");
+            String path = "/baseline-" + UUID.randomUUID();
+            CaptureResult result;
+            try (CaptureSession session = CaptureEngine.start(request, cluster.client(), false)) {
+                E2ePods.sendHttpRequest(cluster, baseline, "guarded", path);
+                result = session.stop();
+            }
+            PodCapture capture = result.captures().get(0);
+            assertThat(capture.complete()).as(capture.incompleteReason()).isTrue();
+            assertThat(E2ePcap.containsAscii(Files.readAllBytes(capture.files().get(0)), path)).isTrue();
+        } finally {
+            cluster.deleteNamespace(baseline);
+        }
+    }
 }
