@@ -19,12 +19,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Ephemeral, exec and node modes. Each target pod gets one tcpdump whose pcap streams back over {@code pods/exec};
@@ -292,7 +294,7 @@ final class KubernetesCapture {
         }
 
         private String tcpdumpHint(String said) {
-            String lower = said.toLowerCase(java.util.Locale.ROOT);
+            String lower = said.toLowerCase(Locale.ROOT);
             if (lower.contains("not found") || lower.contains("no such file")) {
                 return ". The image " + (request.mode() == CaptureMode.EXEC ? "of the target container" : "'"
                         + request.image() + "'") + " needs sh, timeout, kill and tcpdump (for example "
@@ -614,7 +616,7 @@ final class KubernetesCapture {
         private void endIdle(String ns, String podName, String container) {
             try (var exec = client.pods().inNamespace(ns).withName(podName).inContainer(container)
                     .withReadyWaitTimeout(0).exec("sh", "-c", "kill -TERM \"$(cat /tmp/capture-packets-idle.pid)\"")) {
-                exec.exitCode().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                exec.exitCode().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // Best effort: the container ends by itself at its time limit.
             }

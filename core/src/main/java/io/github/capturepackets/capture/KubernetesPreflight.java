@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.VersionInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -245,7 +246,7 @@ final class KubernetesPreflight {
         }
         StringBuilder text = new StringBuilder();
         text.append(failed.isEmpty() ? "Capture '" + request.name() + "' can start; note:"
-                : "Capture '" + request.name() + "' (" + request.mode().name().toLowerCase() + " mode) cannot start: "
+                : "Capture '" + request.name() + "' (" + request.mode().name().toLowerCase(Locale.ROOT) + " mode) cannot start: "
                         + failed.size() + " problem" + (failed.size() == 1 ? "" : "s") + ":");
         Set<String> fixesShown = new LinkedHashSet<>();
         for (Preflight.Check check : failed) {
