@@ -128,6 +128,10 @@ final class KubernetesCapture {
         return pod.getStatus().getContainerStatuses().stream().filter(s -> container.equals(s.getName())).findFirst();
     }
 
+    static int restartCount(Pod pod, String container) {
+        return containerStatus(pod, container).map(ContainerStatus::getRestartCount).orElse(0);
+    }
+
     static boolean capturable(Pod pod) {
         return pod.getMetadata().getDeletionTimestamp() == null && pod.getStatus() != null
                 && "Running".equals(pod.getStatus().getPhase());
@@ -146,6 +150,7 @@ final class KubernetesCapture {
         private final Map<String, CompletableFuture<Pod>> nodePods = new ConcurrentHashMap<>();
         private final Map<String, String> idleContainers = new ConcurrentHashMap<>();
         private final Map<String, String> podSecurityLevels = new ConcurrentHashMap<>();
+        private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
         private volatile boolean stopping;
 
         Session(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
@@ -282,6 +287,7 @@ final class KubernetesCapture {
                             + (said.isEmpty() ? "no output within " + request.startTimeout() : said)
                             + tcpdumpHint(said) + " (" + process.exitDescription() + ")");
                 }
+                restarts.put(uid, restartCount(pod, container));
                 byUid.put(uid, recorder);
                 addRecorder(recorder);
                 return recorder;
@@ -515,6 +521,14 @@ final class KubernetesCapture {
                     return;
                 }
                 if (recorder != null) {
+                    int now = restartCount(pod, recorder.container);
+                    Integer before = restarts.get(uid);
+                    if (before != null && now > before) {
+                        restarts.put(uid, now);
+                        recorder.problem("container '" + recorder.container + "' of pod " + name(pod)
+                                + " restarted during the capture (restart count " + before + " -> " + now
+                                + "); capturing went on in the pod's network namespace");
+                    }
                     String capture = captureContainerByUid.get(uid);
                     if (capture != null) {
                         ephemeralStatus(pod, capture).map(ContainerStatus::getState)
