@@ -2,7 +2,7 @@ package io.github.capturepackets.capture;
 
 import io.github.capturepackets.analysis.Marker;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -121,13 +121,17 @@ abstract class RecordingSession implements CaptureSession {
     public Slice slice(String name) {
         String base = safe(name == null || name.isBlank() ? "slice" : name);
         Path sliceDirectory = directory.resolve(base);
-        if (Files.exists(sliceDirectory)) {
-            sliceDirectory = directory.resolve(base + "-" + sliceCounter.incrementAndGet());
-        }
-        try {
-            Files.createDirectories(sliceDirectory);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        // createDirectory is atomic: slices of parallel tests with the same (shortened) name never share one.
+        while (true) {
+            try {
+                Files.createDirectory(sliceDirectory);
+                break;
+            } catch (FileAlreadyExistsException e) {
+                sliceDirectory = directory.resolve(base + "-" + sliceCounter.incrementAndGet());
+            } catch (IOException e) {
+                throw new CaptureException("Cannot create the slice directory " + sliceDirectory + ": "
+                        + e.getMessage(), e);
+            }
         }
         SliceImpl slice = new SliceImpl(name == null ? "slice" : name, sliceDirectory, Instant.now());
         openSlices.add(slice);

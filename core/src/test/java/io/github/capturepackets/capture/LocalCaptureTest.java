@@ -173,6 +173,28 @@ class LocalCaptureTest {
     }
 
     @Test
+    @DisplayName("overlapping slices with the same name (parallel tests) get their own directories and files")
+    void overlappingSlices() throws Exception {
+        int port = LocalTraffic.freeUdpPort();
+        try (CaptureSession session = CaptureEngine.start(loopback("udp port " + port).build(),
+                ClusterAccess.defaults())) {
+            CaptureSession.Slice outer = session.slice("same name");
+            LocalTraffic.sendUdp(port, "outer-only", 2);
+            Thread.sleep(100);
+            CaptureSession.Slice inner = session.slice("same name");
+            LocalTraffic.sendUdp(port, "both", 3);
+            CaptureResult innerResult = inner.end();
+            CaptureResult outerResult = outer.end();
+            Path innerFile = innerResult.captures().get(0).files().get(0);
+            Path outerFile = outerResult.captures().get(0).files().get(0);
+            assertThat(innerFile.getParent()).isNotEqualTo(outerFile.getParent());
+            assertThat(LocalTraffic.tsharkCount(outerFile, "")).isEqualTo(5);
+            assertThat(LocalTraffic.tsharkCount(innerFile, "")).isEqualTo(3);
+            assertThat(LocalTraffic.fileContains(innerFile, "outer-only")).isFalse();
+        }
+    }
+
+    @Test
     @DisplayName("the time limit ends tcpdump on its own and the result says the limit was reached")
     void timeLimit() throws Exception {
         Instant begin = Instant.now();
