@@ -40,6 +40,8 @@ final class KubernetesCapture {
     /** The capture container outlives tcpdump's own limit by this much, so the closing counters can be read. */
     static final Duration CONTAINER_MARGIN = Duration.ofSeconds(60);
     static final long POLL_MILLIS = 250;
+    /** Written by the session when it closes, so the idle capture container ends at once. */
+    static final String DONE_FILE = "/tmp/capture-packets-done";
     /** Waiting reasons the kubelet will not recover from by itself within a start timeout. */
     static final Set<String> FATAL_WAITING_REASONS = Set.of("ImagePullBackOff", "InvalidImageName",
             "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
@@ -90,17 +92,21 @@ final class KubernetesCapture {
      * The ephemeral container added to each pod: root with NET_RAW and NET_ADMIN, idling until the hard limit.
      * Under PodSecurity {@code baseline}, which forbids adding capabilities but allows root, it adds none and
      * relies on the runtime's default set (containerd's includes NET_RAW, CRI-O's does not).
+     *
+     * <p>No {@code targetContainerName}: sharing the target's process namespace lets a restart of the target
+     * container SIGKILL tcpdump and end the capture container for good (seen on a real cluster); the network
+     * namespace, all tcpdump needs, belongs to the pod. The idle loop (not a bare {@code sleep}, which as PID 1
+     * of its own namespace would ignore signals) ends at the hard limit or when the session writes the done file.
+     * {@code $$} is how a pod spec spells a literal {@code $}.
      */
-    static EphemeralContainer ephemeralContainer(CaptureRequest request, String name, String targetContainer,
-            boolean addCapabilities) {
+    static EphemeralContainer ephemeralContainer(CaptureRequest request, String name, boolean addCapabilities) {
         long lifetime = TcpdumpCommand.seconds(request.limits().maxDuration().plus(CONTAINER_MARGIN));
         return new EphemeralContainerBuilder()
                 .withName(name)
                 .withImage(request.image())
                 .withImagePullPolicy(request.pullPolicy().kubernetesName())
-                .withTargetContainerName(targetContainer)
-                // The shell records the sleeper's PID so closing the session can end the idle container.
-                .withCommand("sh", "-c", "echo $$ > /tmp/capture-packets-idle.pid; exec sleep " + lifetime)
+                .withCommand("sh", "-c", "n=0; while [ \"$$n\" -lt " + lifetime + " ] && [ ! -f " + DONE_FILE
+                        + " ]; do sleep 1; n=$$((n+1)); done")
                 .withStdin(false)
                 .withTty(false)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -338,7 +344,7 @@ final class KubernetesCapture {
         private String addEphemeralContainer(Pod pod, String target, long deadline) throws InterruptedException {
             String ns = pod.getMetadata().getNamespace();
             String podName = pod.getMetadata().getName();
-            EphemeralContainer container = ephemeralContainer(request, containerName, target,
+            EphemeralContainer container = ephemeralContainer(request, containerName,
                     !"baseline".equals(podSecurityLevel(ns)));
             Pod patch = new PodBuilder().withNewSpec().withEphemeralContainers(container).endSpec().build();
             try {
@@ -629,7 +635,7 @@ final class KubernetesCapture {
 
         private void endIdle(String ns, String podName, String container) {
             try (var exec = client.pods().inNamespace(ns).withName(podName).inContainer(container)
-                    .withReadyWaitTimeout(0).exec("sh", "-c", "kill -TERM \"$(cat /tmp/capture-packets-idle.pid)\"")) {
+                    .withReadyWaitTimeout(0).exec("touch", DONE_FILE)) {
                 exec.exitCode().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // Best effort: the container ends by itself at its time limit.

@@ -6,16 +6,22 @@ import java.util.List;
 
 /** The tcpdump command line, the same in every mode. */
 final class TcpdumpCommand {
+    /**
+     * tcpdump's kernel buffer: the 2 MiB default holds only a handful of full-snap-length frames in immediate
+     * mode, and the kernel dropped packets of small bursts on a real node (-i any).
+     */
+    static final int BUFFER_KIB = 8192;
+
     private TcpdumpCommand() {
     }
 
     /**
-     * {@code tcpdump -Z root --immediate-mode -U -w - -i IFACE [-s SNAP] [FILTER]}: root so Debian's tcpdump keeps
+     * {@code tcpdump -Z root --immediate-mode -U -B 8192 -w - -i IFACE [-s SNAP] [FILTER]}: root so Debian's tcpdump keeps
      * its privileges, immediate mode and per-packet flushing so a short capture loses nothing in buffers.
      */
     static List<String> tcpdump(String tcpdump, String captureInterface, int snapLength, String filter) {
-        List<String> command = new ArrayList<>(List.of(tcpdump, "-Z", "root", "--immediate-mode", "-U", "-w", "-",
-                "-i", captureInterface));
+        List<String> command = new ArrayList<>(List.of(tcpdump, "-Z", "root", "--immediate-mode", "-U",
+                "-B", Integer.toString(BUFFER_KIB), "-w", "-", "-i", captureInterface));
         if (snapLength > 0) {
             command.add("-s");
             command.add(Integer.toString(snapLength));

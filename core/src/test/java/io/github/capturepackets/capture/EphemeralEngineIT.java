@@ -175,7 +175,8 @@ class EphemeralEngineIT {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("the watch did not start capturing " + pod + " within " + timeout);
+        throw new AssertionError("the watch did not start capturing " + pod + " within " + timeout + "; captures: "
+                + ((RecordingSession) session).recorders().stream().map(PodRecorder::snapshot).toList());
     }
 
     private static PodCapture find(CaptureResult result, String pod) {

@@ -93,8 +93,8 @@ class KubernetesMockTest {
     }
 
     @Test
-    @DisplayName("the PATCH adds one ephemeral container: target container, image, pull policy, root with "
-            + "NET_RAW/NET_ADMIN and the hard time limit in its command; a pull failure names image and reason")
+    @DisplayName("the PATCH adds one ephemeral container: image, pull policy, root with NET_RAW/NET_ADMIN, the hard "
+            + "time limit in its command, no shared process namespace; a pull failure names image and reason")
     void patchBodyAndImagePullFailure() throws Exception {
         requests();
         server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-3").andReply(200, request -> {
@@ -130,8 +130,8 @@ class KubernetesMockTest {
         assertThat(containers).hasSize(1);
         JsonNode container = containers.get(0);
         assertThat(container.path("name").asText()).matches("capture-packets-[0-9a-f]{6}");
-        assertThat(container.path("targetContainerName").asText()).as("the annotated default container")
-                .isEqualTo("app");
+        assertThat(container.has("targetContainerName"))
+                .as("no shared process namespace: a target restart must not kill tcpdump").isFalse();
         assertThat(container.path("image").asText()).isEqualTo("registry.example/capture/tcpdump:4.99");
         assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
         assertThat(container.path("securityContext").path("runAsUser").asLong()).isZero();
@@ -139,7 +139,7 @@ class KubernetesMockTest {
         assertThat(container.path("securityContext").path("capabilities").path("add").toString())
                 .isEqualTo("[\"NET_RAW\",\"NET_ADMIN\"]");
         assertThat(container.path("command").toString()).as("ends on its own 60 s after the 10 min limit")
-                .contains("exec sleep 660");
+                .contains("-lt 660").contains("/tmp/capture-packets-done");
     }
 
     private static volatile String patchBody;
