@@ -13,10 +13,12 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +28,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +45,8 @@ final class KubernetesCapture {
     /** The capture container outlives tcpdump's own limit by this much, so the closing counters can be read. */
     static final Duration CONTAINER_MARGIN = Duration.ofSeconds(60);
     static final long POLL_MILLIS = 250;
+    /** How often the target pods are listed to catch what a silent watch missed. */
+    static final long FOLLOW_POLL_MILLIS = 1_000;
     /** Written by the session when it closes, so the idle capture container ends at once. */
     static final String DONE_FILE = "/tmp/capture-packets-done";
     /** Waiting reasons the kubelet will not recover from by itself within a start timeout. */
@@ -157,6 +164,13 @@ final class KubernetesCapture {
         private final Map<String, String> idleContainers = new ConcurrentHashMap<>();
         private final Map<String, String> podSecurityLevels = new ConcurrentHashMap<>();
         private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
+        private final Map<String, CaptureTarget> targetByUid = new ConcurrentHashMap<>();
+        private final List<ScheduledFuture<?>> polls = new CopyOnWriteArrayList<>();
+        private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "capture-packets-follow");
+            t.setDaemon(true);
+            return t;
+        });
         private volatile boolean stopping;
 
         Session(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
@@ -294,6 +308,7 @@ final class KubernetesCapture {
                             + tcpdumpHint(said) + " (" + process.exitDescription() + ")");
                 }
                 restarts.put(uid, restartCount(pod, container));
+                targetByUid.put(uid, target);
                 byUid.put(uid, recorder);
                 addRecorder(recorder);
                 return recorder;
@@ -486,8 +501,16 @@ final class KubernetesCapture {
             }
         }
 
-        /** Follows the targets: new or re-created pods get their own capture, deleted ones are marked. */
+        /**
+         * Follows the targets: new or re-created pods get their own capture, deleted ones are marked. A watch
+         * reports changes at once; a poll every second backs it up, because a watch can stay silent (an API
+         * server whose etcd lacks progress notifications answers "Too large resource version" and fabric8 keeps
+         * retrying; seen on the local harness).
+         */
         private void watch() {
+            ScheduledFuture<?> poll = poller.scheduleWithFixedDelay(this::poll, FOLLOW_POLL_MILLIS,
+                    FOLLOW_POLL_MILLIS, TimeUnit.MILLISECONDS);
+            polls.add(poll);
             for (CaptureTarget target : request.targets()) {
                 String ns = target.namespace();
                 Watcher<Pod> watcher = new PodWatcher(target);
@@ -501,6 +524,43 @@ final class KubernetesCapture {
                     }
                 } catch (KubernetesClientException e) {
                     throw new CaptureException(describeApiFailure(e, "watch pods in namespace " + ns, ns), e);
+                }
+            }
+        }
+
+        /** One poll of every target: the same handling as watch events, plus pods gone from the listing. */
+        private void poll() {
+            if (stopping) {
+                return;
+            }
+            for (CaptureTarget target : request.targets()) {
+                PodWatcher handler = new PodWatcher(target);
+                String ns = target.namespace();
+                try {
+                    Set<String> present = new HashSet<>();
+                    List<Pod> pods = new ArrayList<>();
+                    if (!target.labelSelector().isEmpty()) {
+                        pods.addAll(client.pods().inNamespace(ns).withLabelSelector(target.labelSelector()).list()
+                                .getItems());
+                    }
+                    for (String podName : target.pods()) {
+                        Pod pod = client.pods().inNamespace(ns).withName(podName).get();
+                        if (pod != null) {
+                            pods.add(pod);
+                        }
+                    }
+                    for (Pod pod : pods) {
+                        present.add(pod.getMetadata().getUid());
+                        handler.eventReceived(Watcher.Action.MODIFIED, pod);
+                    }
+                    for (PodRecorder recorder : recorders()) {
+                        if (target.equals(targetByUid.get(recorder.key)) && !present.contains(recorder.key)) {
+                            recorder.problem("pod " + ns + "/" + recorder.pod + " was deleted during the capture; "
+                                    + "the packets up to then are kept");
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    // A failed poll is retried a second later; the captures themselves are not affected.
                 }
             }
         }
@@ -584,6 +644,8 @@ final class KubernetesCapture {
         @Override
         void beforeStop() {
             stopping = true;
+            polls.forEach(p -> p.cancel(false));
+            poller.shutdownNow();
             for (Watch watch : watches) {
                 try {
                     watch.close();
@@ -635,7 +697,8 @@ final class KubernetesCapture {
 
         private void endIdle(String ns, String podName, String container) {
             try (var exec = client.pods().inNamespace(ns).withName(podName).inContainer(container)
-                    .withReadyWaitTimeout(0).exec("touch", DONE_FILE)) {
+                    // fabric8 refuses an exec without any stream.
+                    .withReadyWaitTimeout(0).writingError(new ByteArrayOutputStream()).exec("touch", DONE_FILE)) {
                 exec.exitCode().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // Best effort: the container ends by itself at its time limit.
