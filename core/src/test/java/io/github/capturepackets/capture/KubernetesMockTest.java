@@ -14,13 +14,22 @@ import io.fabric8.kubernetes.api.model.PodListBuilder;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.internal.MockDispatcher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -322,5 +331,29 @@ class KubernetesMockTest {
                 .path("securityContext");
         assertThat(security.path("runAsUser").asLong(-1)).isZero();
         assertThat(security.path("capabilities").path("add")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a server older than 1.25 fails the preflight with the version and the exec/node alternatives")
+    void serverTooOld() throws Exception {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        // A server of its own: the shared one answers /version for every test.
+        KubernetesMockServer old = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+                new MockDispatcher(responses), false,
+                new VersionInfo.Builder().withMajor("1").withMinor("24").withGitVersion("v1.24.17").build());
+        old.init();
+        try (KubernetesClient oldClient = old.createClient()) {
+            old.expect().get().withPath("/api/v1/namespaces/old/pods/web-5").andReturn(200, pod("web-5", "Running"))
+                    .always();
+            CaptureRequest request = CaptureRequest.builder().name("old")
+                    .target(new CaptureTarget("old", "", List.of("web-5"), "")).outputDirectory(output).build();
+            Preflight preflight = KubernetesPreflight.run(request, oldClient);
+            assertThat(preflight.failures()).extracting(Preflight.Check::name)
+                    .contains("ephemeral containers (Kubernetes 1.25+)");
+            assertThat(preflight.message()).contains("the API server is v1.24.17")
+                    .contains("use exec mode").contains("node mode");
+        } finally {
+            old.destroy();
+        }
     }
 }
