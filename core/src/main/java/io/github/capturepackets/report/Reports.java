@@ -2,26 +2,28 @@ package io.github.capturepackets.report;
 
 import io.github.capturepackets.analysis.AnalysisReport;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /** Writes an {@link AnalysisReport} as JSON, Markdown or a single-file HTML page. */
 public final class Reports {
     private Reports() {
     }
 
-    /** The JSON report; field names are documented API. */
+    /** The JSON report; field names are documented API (docs/report-format.md). */
     public static String json(AnalysisReport report) {
-        throw new UnsupportedOperationException("contract only: implemented on the reports branch");
+        return JsonReport.write(Objects.requireNonNull(report, "report"));
     }
 
     /** A Markdown summary fit for a CI log or a pull request comment. */
     public static String markdown(AnalysisReport report) {
-        throw new UnsupportedOperationException("contract only: implemented on the reports branch");
+        return MarkdownReport.write(Objects.requireNonNull(report, "report"));
     }
 
     /** A self-contained HTML page (no external assets). */
     public static String html(AnalysisReport report) {
-        throw new UnsupportedOperationException("contract only: implemented on the reports branch");
+        return HtmlReport.write(Objects.requireNonNull(report, "report"));
     }
 
     public static void writeJson(AnalysisReport report, Path file) throws IOException {
@@ -39,8 +41,8 @@ public final class Reports {
     private static void write(Path file, String text) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
-            java.nio.file.Files.createDirectories(parent);
+            Files.createDirectories(parent);
         }
-        java.nio.file.Files.writeString(file, text);
+        Files.writeString(file, text);
     }
 }

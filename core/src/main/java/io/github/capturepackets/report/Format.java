@@ -1,0 +1,159 @@
+package io.github.capturepackets.report;
+
+import io.github.capturepackets.analysis.AnalysisReport;
+import io.github.capturepackets.analysis.Finding;
+import io.github.capturepackets.analysis.FlowSummary;
+import io.github.capturepackets.analysis.Severity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/** Human-readable numbers, sizes and times shared by the Markdown and HTML reports. */
+final class Format {
+    private Format() {
+    }
+
+    static String count(long value) {
+        return String.format(Locale.ROOT, "%,d", value);
+    }
+
+    static String plural(long value, String one, String many) {
+        return count(value) + " " + (value == 1 ? one : many);
+    }
+
+    static String bytes(long value) {
+        if (value < 1024) {
+            return value + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double scaled = value;
+        int unit = -1;
+        while (scaled >= 1024 && unit < units.length - 1) {
+            scaled /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, scaled < 10 ? "%.1f %s" : "%.0f %s", scaled, units[unit]);
+    }
+
+    /** Sub-millisecond precision for short times (loopback RTTs), seconds or minutes for long ones. */
+    static String duration(Duration duration) {
+        if (duration == null) {
+            return "";
+        }
+        long nanos = duration.toNanos();
+        double millis = nanos / 1e6;
+        if (Math.abs(millis) < 1) {
+            return String.format(Locale.ROOT, "%.3f ms", millis);
+        }
+        if (Math.abs(millis) < 100) {
+            return String.format(Locale.ROOT, "%.1f ms", millis);
+        }
+        if (Math.abs(millis) < 1000) {
+            return String.format(Locale.ROOT, "%.0f ms", millis);
+        }
+        double seconds = millis / 1000;
+        if (Math.abs(seconds) < 120) {
+            return String.format(Locale.ROOT, "%.1f s", seconds);
+        }
+        long whole = duration.getSeconds();
+        return whole / 60 + " min " + whole % 60 + " s";
+    }
+
+    static Duration between(Instant start, Instant end) {
+        return start == null || end == null ? null : Duration.between(start, end);
+    }
+
+    /** Time of day in UTC with milliseconds, enough to find the moment in a test log. */
+    static String time(Instant instant) {
+        if (instant == null) {
+            return "";
+        }
+        String text = instant.toString();
+        int dot = text.indexOf('.');
+        // Trim sub-millisecond digits: 2025-01-02T03:04:05.123456789Z -> 2025-01-02T03:04:05.123Z
+        if (dot >= 0 && text.length() - dot - 2 > 3) {
+            text = text.substring(0, dot + 4) + "Z";
+        }
+        return text.replace('T', ' ');
+    }
+
+    static String flowText(FlowSummary flow) {
+        return flow.client() + " -> " + flow.server();
+    }
+
+    static <T> List<T> nonNull(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+
+    /** {@code "200 x3, 500 x1"} from a count map, in the map's order. */
+    static String counts(Map<?, Long> counts, int max) {
+        if (counts == null || counts.isEmpty()) {
+            return "";
+        }
+        StringJoiner joined = new StringJoiner(", ");
+        int shown = 0;
+        for (Map.Entry<?, Long> entry : counts.entrySet()) {
+            if (shown == max) {
+                joined.add("... and " + (counts.size() - max) + " more");
+                break;
+            }
+            joined.add(entry.getKey() + " x" + count(entry.getValue() == null ? 0 : entry.getValue()));
+            shown++;
+        }
+        return joined.toString();
+    }
+
+    /** How many verdicts there are of each severity, most severe first: {@code "2 errors, 1 warning"}. */
+    static String severityCounts(List<Finding> findings) {
+        StringJoiner joined = new StringJoiner(", ");
+        for (Severity severity : new Severity[] {Severity.ERROR, Severity.WARN, Severity.NOTE, Severity.CHAT}) {
+            long rules = findings.stream().filter(f -> f.severity() == severity).count();
+            if (rules > 0) {
+                joined.add(switch (severity) {
+                    case ERROR -> plural(rules, "error", "errors");
+                    case WARN -> plural(rules, "warning", "warnings");
+                    case NOTE -> plural(rules, "note", "notes");
+                    case CHAT -> plural(rules, "chat", "chats");
+                });
+            }
+        }
+        return joined.length() == 0 ? "no findings" : joined.toString();
+    }
+
+    /** Flows that have findings, worst first (highest severity, then most findings), for the summaries. */
+    static List<FlowSummary> flowsWithFindings(AnalysisReport report) {
+        List<FlowSummary> flows = new ArrayList<>();
+        for (FlowSummary flow : nonNull(report.flows())) {
+            if (!nonNull(flow.findings()).isEmpty()) {
+                flows.add(flow);
+            }
+        }
+        flows.sort(Comparator.comparing(Format::worstSeverity, Comparator.reverseOrder())
+                .thenComparing(Format::findingCount, Comparator.reverseOrder())
+                .thenComparingLong(FlowSummary::id));
+        return flows;
+    }
+
+    static Severity worstSeverity(FlowSummary flow) {
+        Severity worst = Severity.CHAT;
+        for (Finding finding : nonNull(flow.findings())) {
+            if (finding.severity() != null && finding.severity().atLeast(worst)) {
+                worst = finding.severity();
+            }
+        }
+        return worst;
+    }
+
+    static long findingCount(FlowSummary flow) {
+        long total = 0;
+        for (Finding finding : nonNull(flow.findings())) {
+            total += finding.count();
+        }
+        return total;
+    }
+}
