@@ -116,7 +116,7 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
                 .startTimeout(startTimeout)
                 .outputDirectory(sessionDirectory)
                 .networkNamespace(lookup.text("", NETWORK_NAMESPACE));
-        if (mode != CaptureMode.LOCAL) {
+        if (mode != CaptureMode.LOCAL && hasTargets) {
             builder.target(new CaptureTarget(namespace, selector, pods, container));
         }
         CaptureRequest request;

@@ -58,8 +58,15 @@ final class Outcome {
         List<Path> attachments = new ArrayList<>();
         try {
             pods = capture.finish();
-            attachments.addAll(PcapMerge.merge(pods, capture.testName(), directory.resolve(MERGED_CAPTURE)));
+            boolean merged = PcapMerge.merge(pods, capture.testName(), directory.resolve(MERGED_CAPTURE));
+            attachments.add(directory.resolve(MERGED_CAPTURE));
             report = capture.analyze();
+            if (merged) {
+                // The merged file holds every packet; the per-pod files were only needed for the analysis.
+                OutputLayout.deleteRecursively(directory.resolve(TestCapture.PCAP_DIR));
+            } else {
+                attachments.addAll(pods.stream().flatMap(p -> p.files().stream()).toList());
+            }
             Reports.writeJson(report, directory.resolve(JSON));
             Reports.writeMarkdown(report, directory.resolve(MARKDOWN));
             Reports.writeHtml(report, directory.resolve(HTML));

@@ -25,6 +25,7 @@ import java.util.Set;
  * synchronized because a test may hand its {@link PacketCapture} to threads of its own.
  */
 final class TestCapture implements PacketCapture, AutoCloseable {
+    static final String PCAP_DIR = "pcap";
     private final Path directory;
     private final String testName;
     private final List<Run> runs = new ArrayList<>();
@@ -145,7 +146,7 @@ final class TestCapture implements PacketCapture, AutoCloseable {
 
     private PodCapture moveIntoDirectory(PodCapture pod) {
         List<Path> moved = new ArrayList<>();
-        Path pcapDir = directory.resolve("pcap");
+        Path pcapDir = directory.resolve(PCAP_DIR);
         try {
             Files.createDirectories(pcapDir);
             for (Path file : pod.files()) {
