@@ -1,7 +1,18 @@
 package io.github.capturepackets.analysis;
 
+import io.github.capturepackets.pcap.CaptureFormatException;
+import io.github.capturepackets.pcap.CaptureReader;
+import io.github.capturepackets.pcap.LinkType;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /** Reads captures (streaming, any size) and produces an {@link AnalysisReport}. */
 public final class Analyzer {
@@ -19,6 +30,128 @@ public final class Analyzer {
 
     /** As {@link #analyze(List, AnalysisOptions)}, with markers to put on the report's timeline. */
     public static AnalysisReport analyze(List<Path> captures, AnalysisOptions options, List<Marker> markers) {
-        throw new UnsupportedOperationException("contract only: implemented on the analysis branch");
+        Objects.requireNonNull(captures, "captures");
+        List<String> names = new ArrayList<>(captures.size());
+        for (Path capture : captures) {
+            names.add(String.valueOf(capture));
+        }
+        return analyze(captures, names, options, markers);
+    }
+
+    /**
+     * As {@link #analyze(List, AnalysisOptions, List)}, naming each capture in the report ({@code namespace/pod}
+     * rather than a temporary file name).
+     *
+     * @param names one display name per capture, in the same order
+     */
+    public static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
+            List<Marker> markers) {
+        Objects.requireNonNull(captures, "captures");
+        Objects.requireNonNull(names, "names");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(markers, "markers");
+        if (captures.isEmpty()) {
+            throw new IllegalArgumentException("No capture to analyze: give at least one pcap or pcapng file.");
+        }
+        if (names.size() != captures.size()) {
+            throw new IllegalArgumentException("Got " + names.size() + " names for " + captures.size()
+                    + " captures: give one display name per capture, in the same order.");
+        }
+        AnalysisEngine engine = new AnalysisEngine(options);
+        engine.multipleSources(captures.size() > 1);
+        Set<String> linkTypes = new LinkedHashSet<>();
+        List<CaptureProblem> problems = new ArrayList<>();
+        boolean complete = true;
+        boolean unreadable = false;
+        for (int i = 0; i < captures.size(); i++) {
+            Path capture = Objects.requireNonNull(captures.get(i), "capture " + i);
+            String name = Objects.requireNonNull(names.get(i), "name " + i);
+            engine.beginCapture(i, name);
+            long before = engine.packets;
+            try (CaptureReader reader = CaptureReader.open(capture)) {
+                reader.read(engine);
+                for (LinkType type : reader.linkTypes()) {
+                    linkTypes.add(type.name());
+                }
+                for (io.github.capturepackets.pcap.CaptureProblem problem : reader.problems()) {
+                    problems.add(new CaptureProblem(name, problem.offset(), problem.message()));
+                    if (problem.losesPackets()) {
+                        engine.captureProblem(engine.packets - before + 1, problem.message());
+                    }
+                }
+                if (!reader.complete()) {
+                    complete = false;
+                }
+            } catch (CaptureFormatException e) {
+                complete = false;
+                unreadable = true;
+                problems.add(new CaptureProblem(name, e.offset(), e.getMessage()));
+                engine.captureProblem(0, e.getMessage());
+            } catch (NoSuchFileException e) {
+                complete = false;
+                unreadable = true;
+                String message = name + ": the capture file does not exist (" + capture.toAbsolutePath()
+                        + "). Check the path.";
+                problems.add(new CaptureProblem(name, -1, message));
+                engine.captureProblem(0, message);
+            } catch (IOException e) {
+                complete = false;
+                unreadable = true;
+                String message = name + ": the capture cannot be read (" + e + "). Check that the file exists and"
+                        + " is readable.";
+                problems.add(new CaptureProblem(name, -1, message));
+                engine.captureProblem(0, message);
+            } finally {
+                engine.endCapture();
+            }
+        }
+
+        boolean multiple = captures.size() > 1;
+        List<Finding> verdicts = new ArrayList<>();
+        boolean failed = unreadable;
+        double rate = engine.retransmissionRate();
+        boolean rateExceeded = options.maxRetransmissionRate() >= 0 && engine.dataSegments() > 0
+                && rate > options.maxRetransmissionRate();
+        failed |= rateExceeded;
+        for (RuleTally tally : engine.tallies()) {
+            Finding finding = tally.toFinding(multiple);
+            if (tally.rule == Rule.TCP_RETRANSMISSION) {
+                String rateText = String.format(java.util.Locale.ROOT, "%.2f %% of %d data segments", rate * 100,
+                        engine.dataSegments());
+                finding = rateExceeded
+                        ? withSeverity(finding, Severity.ERROR, finding.message() + ": " + rateText
+                                + ", above the allowed " + String.format(java.util.Locale.ROOT, "%.2f %%",
+                                        options.maxRetransmissionRate() * 100))
+                        : withSeverity(finding, finding.severity(), finding.message() + ": " + rateText);
+            }
+            if (tally.rule == Rule.CAPTURE_INCOMPLETE && unreadable) {
+                finding = withSeverity(finding, Severity.ERROR, finding.message());
+            }
+            if (options.failOn().contains(tally.rule) && tally.count > options.threshold(tally.rule)) {
+                failed = true;
+                finding = withSeverity(finding, Severity.ERROR.compareTo(finding.severity()) > 0
+                        ? Severity.ERROR : finding.severity(), finding.message() + " (fails: more than "
+                                + options.threshold(tally.rule) + " allowed)");
+            }
+            verdicts.add(finding);
+        }
+        verdicts.sort(Comparator.comparing(Finding::severity).reversed()
+                .thenComparing(Comparator.comparingLong(Finding::count).reversed()));
+        Verdict verdict = failed ? Verdict.FAIL
+                : verdicts.stream().anyMatch(f -> f.severity().atLeast(Severity.WARN)) ? Verdict.WARN : Verdict.PASS;
+
+        Instant start = engine.packets == 0 ? null : instant(engine.firstNanos);
+        Instant end = engine.packets == 0 ? null : instant(engine.lastNanos);
+        return new AnalysisReport(List.copyOf(names), engine.packets, engine.bytes, List.copyOf(linkTypes), complete,
+                List.copyOf(problems), start, end, engine.flowCount, engine.flows(), engine.stats(),
+                List.copyOf(verdicts), verdict, List.copyOf(markers));
+    }
+
+    private static Finding withSeverity(Finding f, Severity severity, String message) {
+        return new Finding(f.rule(), severity, f.count(), f.firstFrame(), f.firstTime(), f.flow(), message);
+    }
+
+    private static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 }

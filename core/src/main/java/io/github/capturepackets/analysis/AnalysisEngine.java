@@ -1,0 +1,983 @@
+package io.github.capturepackets.analysis;
+
+import io.github.capturepackets.pcap.Packet;
+import io.github.capturepackets.pcap.PacketHandler;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The streaming analysis: one pass over the packets of one or more captures, in frame order. The per-packet path
+ * touches only primitives in {@link Flow}s found through {@link FlowTable}; application parsing runs only on
+ * payloads whose first bytes look like DNS, HTTP or TLS; Strings are made only for findings and summaries.
+ * Finished flows leave the table for a bounded list of summaries, so memory stays flat.
+ */
+final class AnalysisEngine implements PacketHandler {
+    static final int SWEEP_INTERVAL = 1 << 16;
+    static final int MAX_LIVE_FLOWS = 1 << 18;
+    static final long CLOSED_IDLE_NANOS = 10_000_000_000L;
+    static final long DATAGRAM_IDLE_NANOS = 120_000_000_000L;
+    static final int MAX_PENDING_DNS = 1 << 16;
+    static final int MAX_DNS_NAMES = 1 << 16;
+
+    private static final int SKIP_APP = TcpSequenceAnalysis.RETRANSMISSION
+            | TcpSequenceAnalysis.SPURIOUS_RETRANSMISSION | TcpSequenceAnalysis.OUT_OF_ORDER
+            | TcpSequenceAnalysis.KEEP_ALIVE;
+
+    private final AnalysisOptions options;
+    private final long dnsTimeoutNanos;
+    private final FlowTable table = new FlowTable(4096);
+    private final RuleTally[] tallies = new RuleTally[Rule.values().length];
+    private final List<Flow> retireBuffer = new ArrayList<>();
+    private final PriorityQueue<FlowSummary> summaries;
+    private final Comparator<FlowSummary> interest;
+
+    private int context = -1;
+    private String sourceName;
+    private boolean multipleSources;
+    private int sinceSweep;
+    private long now;
+    private long frame;
+
+    long packets;
+    long bytes;
+    long firstNanos = Long.MAX_VALUE;
+    long lastNanos = Long.MIN_VALUE;
+    long flowCount;
+
+    private long tcpConnections;
+    private long resets;
+    private long refused;
+    private long midStreamResets;
+    private long retransmissions;
+    private long fastRetransmissions;
+    private long spuriousRetransmissions;
+    private long duplicateAcks;
+    private long lostSegments;
+    private long zeroWindows;
+    private long unansweredSyns;
+    private long notClosed;
+    private long dataSegments;
+    private final LongSample handshakeRtt = new LongSample();
+
+    private long dnsQueries;
+    private long dnsResponses;
+    private long nxdomain;
+    private long searchNxdomain;
+    private long servfail;
+    private long dnsRefused;
+    private long dnsUnanswered;
+    private final LongSample dnsLatency = new LongSample();
+    private long lastQueryFrame = -1;
+    private long lastResponseFrame = -1;
+    private long lastNxFrame = -1;
+    private long lastServfailFrame = -1;
+    private long lastRefusedFrame = -1;
+    private final LinkedHashMap<DnsKey, PendingQuery> pendingDns = new LinkedHashMap<>();
+    private final List<NxEvent> nxEvents = new ArrayList<>();
+    private final Map<String, Long> resolvedNames = new HashMap<>();
+
+    private long httpRequests;
+    private long httpResponses;
+    private final long[] httpStatus = new long[1000];
+    private final LongSample httpLatency = new LongSample();
+
+    private long clientHellos;
+    private long tlsAlerts;
+    private final SortedMap<String, Long> serverNames = new TreeMap<>();
+    private final SortedMap<String, Long> tlsVersions = new TreeMap<>();
+    private final SortedMap<String, Long> alertDescriptions = new TreeMap<>();
+
+    private long icmpUnreachable;
+    private long icmpTimeExceeded;
+
+    AnalysisEngine(AnalysisOptions options) {
+        this.options = options;
+        this.dnsTimeoutNanos = options.dnsTimeout().toNanos();
+        for (Rule rule : Rule.values()) {
+            tallies[rule.ordinal()] = new RuleTally(rule);
+        }
+        interest = Comparator.comparing((FlowSummary s) -> !s.findings().isEmpty())
+                .thenComparingInt(s -> s.findings().stream().mapToInt(f -> f.severity().ordinal()).max().orElse(-1))
+                .thenComparingLong(FlowSummary::bytes)
+                .thenComparingLong(s -> -s.id());
+        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), interest);
+    }
+
+    void multipleSources(boolean multiple) {
+        this.multipleSources = multiple;
+    }
+
+    /** Starts a capture: its flows are kept apart from every other capture's. */
+    void beginCapture(int index, String name) {
+        context = index;
+        sourceName = name;
+        sinceSweep = 0;
+    }
+
+    /** Ends the current capture: queries still pending are unanswered, and every flow is summarized. */
+    void endCapture() {
+        Iterator<PendingQuery> it = pendingDns.values().iterator();
+        while (it.hasNext()) {
+            unanswered(it.next());
+            it.remove();
+        }
+        classifyNxdomains();
+        retireBuffer.clear();
+        table.forEach(retireBuffer::add);
+        for (Flow f : retireBuffer) {
+            retire(f);
+        }
+        retireBuffer.clear();
+    }
+
+    /** Records a damaged or unreadable capture. */
+    void captureProblem(long atFrame, String message) {
+        RuleTally t = tally(Rule.CAPTURE_INCOMPLETE);
+        if (t.add(atFrame, lastNanos == Long.MIN_VALUE ? 0 : lastNanos)) {
+            t.firstSource = sourceName;
+        }
+        t.detail(message);
+    }
+
+    @Override
+    public boolean onPacket(Packet p) {
+        packets++;
+        bytes += p.originalLength();
+        now = p.timestampNanos();
+        frame = p.frameNumber();
+        if (now < firstNanos) {
+            firstNanos = now;
+        }
+        if (now > lastNanos) {
+            lastNanos = now;
+        }
+        if (p.ipVersion() != 0) {
+            if (p.isTcp()) {
+                // Wireshark analyzes TCP only on whole datagrams (reassembled) and never on fragments.
+                if (!p.isFragment()) {
+                    tcp(p);
+                }
+            } else if (p.isUdp()) {
+                udp(p);
+            } else if (p.isIcmp()) {
+                icmp(p);
+            }
+        }
+        if (++sinceSweep >= SWEEP_INTERVAL) {
+            sinceSweep = 0;
+            sweep();
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- flows
+
+    private Flow lookup(Packet p, int protocol, int srcPort, int dstPort) {
+        int hash = FlowTable.hash(context, protocol, p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), srcPort, dstPort);
+        Flow f = table.find(hash, context, protocol, p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), srcPort, dstPort);
+        if (f == null) {
+            f = table.create(hash, context, protocol, p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), srcPort, dstPort);
+            started(f);
+        }
+        f.packets++;
+        f.bytes += p.originalLength();
+        f.lastNanos = now;
+        return f;
+    }
+
+    private void started(Flow f) {
+        f.id = ++flowCount;
+        f.firstNanos = now;
+        f.lastNanos = now;
+        f.firstFrame = frame;
+        if (f.protocol == Flow.TCP) {
+            tcpConnections++;
+        }
+    }
+
+    private void sweep() {
+        expireDns();
+        retireBuffer.clear();
+        table.forEach(f -> {
+            long idle = now - f.lastNanos;
+            if ((f.protocol == Flow.TCP && f.closed() && idle > CLOSED_IDLE_NANOS)
+                    || (f.protocol != Flow.TCP && idle > DATAGRAM_IDLE_NANOS)) {
+                retireBuffer.add(f);
+            }
+        });
+        if (table.size() - retireBuffer.size() > MAX_LIVE_FLOWS) {
+            // Still too many: also retire the longest idle, down to three quarters of the bound.
+            List<Flow> all = new ArrayList<>(table.size());
+            table.forEach(all::add);
+            all.removeAll(retireBuffer);
+            all.sort(Comparator.comparingLong(f -> f.lastNanos));
+            int excess = all.size() - MAX_LIVE_FLOWS * 3 / 4;
+            retireBuffer.addAll(all.subList(0, excess));
+        }
+        for (Flow f : retireBuffer) {
+            retire(f);
+        }
+        retireBuffer.clear();
+    }
+
+    /** Takes a flow out of the live table: end-of-life findings, then a summary if it is among the kept ones. */
+    private void retire(Flow f) {
+        if (f.protocol == Flow.TCP) {
+            if (f.synSeen && !f.answered) {
+                unansweredSyns++;
+                RuleTally t = tally(Rule.TCP_UNANSWERED_SYN);
+                if (t.add(f.synFrame, f.synNanos)) {
+                    locate(t, f, f.clientDir);
+                }
+                t.detail(endpoint(f, 1 - f.clientDir).toString());
+                f.addFinding(Rule.TCP_UNANSWERED_SYN, f.synFrame, f.synNanos);
+            } else if (!f.resetSeen && !(f.finSeen0 && f.finSeen1)) {
+                notClosed++;
+                RuleTally t = tally(Rule.TCP_NOT_CLOSED);
+                if (t.add(f.firstFrame, f.firstNanos)) {
+                    locate(t, f, f.clientDir);
+                }
+                f.addFinding(Rule.TCP_NOT_CLOSED, f.firstFrame, f.firstNanos);
+            }
+        }
+        offerSummary(f);
+        table.remove(f);
+    }
+
+    private void offerSummary(Flow f) {
+        if (options.maxFlows() == 0) {
+            return;
+        }
+        FlowSummary s = summarize(f);
+        if (summaries.size() < options.maxFlows()) {
+            summaries.add(s);
+        } else if (interest.compare(s, summaries.peek()) > 0) {
+            summaries.poll();
+            summaries.add(s);
+        }
+    }
+
+    private FlowSummary summarize(Flow f) {
+        List<Finding> findings = new ArrayList<>();
+        String flowText = null;
+        if (f.ruleCounts != null) {
+            flowText = flowText(f, f.clientDir);
+            for (Rule rule : Rule.values()) {
+                long count = f.ruleCounts[rule.ordinal()];
+                if (count > 0) {
+                    findings.add(new Finding(rule, rule.defaultSeverity(), count, f.ruleFirstFrame[rule.ordinal()],
+                            instant(f.ruleFirstNanos[rule.ordinal()]), flowText, rule.description()));
+                }
+            }
+            findings.sort(Comparator.comparing(Finding::severity).reversed());
+        }
+        String protocol = f.protocol == Flow.TCP ? "TCP" : f.protocol == Flow.UDP ? "UDP" : "ICMP";
+        String state = null;
+        if (f.protocol == Flow.TCP) {
+            state = f.refused ? "REFUSED"
+                    : f.synSeen && !f.answered ? "UNANSWERED"
+                    : f.resetSeen ? "RESET"
+                    : f.finSeen0 && f.finSeen1 ? "CLOSED" : "OPEN";
+        }
+        String application = switch (f.application) {
+            case Flow.APP_HTTP -> "HTTP";
+            case Flow.APP_DNS -> "DNS";
+            case Flow.APP_TLS -> "TLS";
+            default -> null;
+        };
+        return new FlowSummary(f.id, protocol, endpoint(f, f.clientDir), endpoint(f, 1 - f.clientDir), application,
+                f.packets, f.bytes, instant(f.firstNanos), instant(f.lastNanos), state,
+                f.handshakeRttNanos >= 0 ? Duration.ofNanos(f.handshakeRttNanos) : null, List.copyOf(findings));
+    }
+
+    private static Endpoint endpoint(Flow f, int side) {
+        return side == 0 ? new Endpoint(Packet.formatAddress(f.aHi, f.aLo), f.aPort)
+                : new Endpoint(Packet.formatAddress(f.bHi, f.bLo), f.bPort);
+    }
+
+    private String flowText(Flow f, int fromSide) {
+        String text = endpoint(f, fromSide) + " -> " + endpoint(f, 1 - fromSide);
+        return multipleSources && sourceName != null ? sourceName + ": " + text : text;
+    }
+
+    private RuleTally tally(Rule rule) {
+        return tallies[rule.ordinal()];
+    }
+
+    /** Sets where a rule first fired: called only on its first occurrence, so the Strings are made once. */
+    private void locate(RuleTally t, Flow f, int fromSide) {
+        t.firstFlow = flowText(f, fromSide);
+        t.firstSource = sourceName;
+    }
+
+    private void finding(Rule rule, Flow f, int fromSide) {
+        RuleTally t = tally(rule);
+        if (t.add(frame, now) && f != null) {
+            locate(t, f, fromSide);
+        }
+        if (f != null) {
+            f.addFinding(rule, frame, now);
+        }
+    }
+
+    private static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    // ---------------------------------------------------------------- TCP
+
+    private void tcp(Packet p) {
+        int flags = p.tcpFlags();
+        int seq = (int) p.seq();
+        int ack = (int) p.ack();
+        Flow f = lookup(p, Flow.TCP, p.srcPort(), p.dstPort());
+        int dir = table.direction;
+        Flow.TcpDirection fwd = f.dir(dir);
+        Flow.TcpDirection rev = f.dir(1 - dir);
+
+        if ((flags & (Packet.SYN | Packet.ACK)) == Packet.SYN && fwd.baseSeqSet) {
+            if (seq != fwd.baseSeq) {
+                // A SYN with a new ISN reuses the ports: Wireshark starts a new conversation.
+                f.packets--;
+                f.bytes -= p.originalLength();
+                retire(f);
+                f = lookup(p, Flow.TCP, p.srcPort(), p.dstPort());
+                dir = 0;
+                fwd = f.d0;
+                rev = f.d1;
+            } else {
+                // A retransmitted SYN: Wireshark restores nextseq (RFC 793 3.4, its issue 17616).
+                fwd.nextSeq = fwd.maxSeqToBeAcked;
+            }
+        }
+        if ((flags & (Packet.SYN | Packet.ACK)) == (Packet.SYN | Packet.ACK) && fwd.baseSeqSet
+                && seq != fwd.baseSeq) {
+            fwd.baseSeq = seq;
+        }
+        if (!fwd.baseSeqSet) {
+            fwd.baseSeq = (flags & Packet.SYN) != 0 ? seq : seq - 1;
+            fwd.baseSeqSet = true;
+        }
+        if (!rev.baseSeqSet && (flags & Packet.ACK) != 0) {
+            rev.baseSeq = ack - 1;
+            rev.baseSeqSet = true;
+        }
+
+        int seglen = p.payloadLength();
+        int ta = TcpSequenceAnalysis.analyze(f, fwd, rev, seq, ack, seglen, flags, p.window(), now);
+
+        if ((flags & Packet.SYN) != 0) {
+            if ((flags & Packet.ACK) == 0) {
+                f.mruSynNanos = now;
+                if (!f.synSeen) {
+                    f.synSeen = true;
+                    f.synNanos = now;
+                    f.synFrame = frame;
+                    f.clientDir = dir;
+                }
+            } else {
+                if (!f.synSeen && f.packets == 1) {
+                    f.clientDir = 1 - dir;
+                }
+                if (!f.synAckSeen && f.mruSynNanos != 0) {
+                    f.handshakeRttNanos = now - f.mruSynNanos;
+                    handshakeRtt.add(f.handshakeRttNanos);
+                }
+                f.synAckSeen = true;
+            }
+        }
+        if ((flags & (Packet.SYN | Packet.ACK)) == Packet.ACK && f.mruSynNanos != 0 && f.firstRttNanos == 0) {
+            f.firstRttNanos = now - f.mruSynNanos;
+        }
+        if (dir != f.clientDir) {
+            f.answered = true;
+        }
+        if ((flags & Packet.FIN) != 0) {
+            if (dir == 0) {
+                f.finSeen0 = true;
+            } else {
+                f.finSeen1 = true;
+            }
+        }
+        if ((flags & Packet.RST) != 0) {
+            resets++;
+            if (f.synSeen && !f.synAckSeen && dir != f.clientDir) {
+                refused++;
+                f.refused = true;
+                finding(Rule.TCP_REFUSED, f, f.clientDir);
+                tally(Rule.TCP_REFUSED).detail(endpoint(f, 1 - f.clientDir).toString());
+            } else {
+                midStreamResets++;
+                finding(Rule.TCP_RESET, f, dir);
+            }
+            f.resetSeen = true;
+        }
+        if (seglen > 0) {
+            dataSegments++;
+        }
+        if (ta != 0) {
+            tcpFindings(f, dir, ta);
+        }
+        if (p.capturedPayloadLength() > 0 && (flags & Packet.RST) == 0 && (ta & SKIP_APP) == 0) {
+            tcpPayload(p, f, dir, fwd, seq, seglen);
+        }
+    }
+
+    private void tcpFindings(Flow f, int dir, int ta) {
+        if ((ta & TcpSequenceAnalysis.ANY_RETRANSMISSION) != 0) {
+            retransmissions++;
+            if ((ta & TcpSequenceAnalysis.FAST_RETRANSMISSION) != 0) {
+                fastRetransmissions++;
+            }
+            if ((ta & TcpSequenceAnalysis.SPURIOUS_RETRANSMISSION) != 0) {
+                spuriousRetransmissions++;
+            }
+            finding(Rule.TCP_RETRANSMISSION, f, dir);
+        }
+        if ((ta & TcpSequenceAnalysis.DUPLICATE_ACK) != 0) {
+            duplicateAcks++;
+            finding(Rule.TCP_DUPLICATE_ACK, f, dir);
+        }
+        if ((ta & TcpSequenceAnalysis.LOST_PACKET) != 0) {
+            lostSegments++;
+            finding(Rule.TCP_LOST_SEGMENT, f, dir);
+        }
+        if ((ta & TcpSequenceAnalysis.ZERO_WINDOW) != 0) {
+            zeroWindows++;
+            finding(Rule.TCP_ZERO_WINDOW, f, dir);
+        }
+    }
+
+    private void tcpPayload(Packet p, Flow f, int dir, Flow.TcpDirection fwd, int seq, int seglen) {
+        byte[] d = p.data();
+        int off = p.dataOffset() + p.payloadOffset();
+        int len = p.capturedPayloadLength();
+        if (f.aPort == 53 || f.bPort == 53) {
+            dnsOverTcp(f, dir, fwd, d, off, len);
+            return;
+        }
+        int start = 0;
+        if (fwd.skipBytes > 0) {
+            if (fwd.expectSeqValid && seq == fwd.expectSeq) {
+                if (fwd.chunked) {
+                    fwd.expectSeq = seq + seglen;
+                    if (Payloads.endsChunkedBody(d, off, len)) {
+                        fwd.skipBytes = 0;
+                        fwd.chunked = false;
+                    }
+                    return;
+                }
+                if (seglen <= fwd.skipBytes) {
+                    fwd.skipBytes -= seglen;
+                    fwd.expectSeq = seq + seglen;
+                    return;
+                }
+                start = (int) fwd.skipBytes;
+                fwd.skipBytes = 0;
+            } else {
+                // A gap: we no longer know where messages start, so look at this segment afresh.
+                fwd.skipBytes = 0;
+                fwd.chunked = false;
+            }
+        }
+        int o = off + start;
+        int n = len - start;
+        if (n <= 0) {
+            return;
+        }
+        int first = d[o];
+        if (first == 'H') {
+            int status = Payloads.httpStatus(d, o, n);
+            if (status >= 0) {
+                httpResponse(f, dir, fwd, d, o, n, status, seq + seglen);
+                return;
+            }
+        }
+        if (first >= 'A' && first <= 'Z') {
+            int methodLength = Payloads.httpRequest(d, o, n);
+            if (methodLength > 0) {
+                httpRequest(f, dir, fwd, d, o, n, methodLength, seq + seglen);
+            }
+            return;
+        }
+        if (first >= 20 && first <= 24 && Payloads.tlsRecord(d, o, n)) {
+            tlsRecords(f, dir, fwd, d, o, n, seq + seglen);
+        }
+    }
+
+    private void httpRequest(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int methodLength,
+            int nextSeq) {
+        httpRequests++;
+        f.application = Flow.APP_HTTP;
+        f.pushHttpRequest(now);
+        int headerLength = Payloads.headerEnd(d, o, n);
+        if (headerLength > 0) {
+            long contentLength = Payloads.contentLength(d, o, headerLength);
+            if (Payloads.chunked(d, o, headerLength)) {
+                skipBody(fwd, Long.MAX_VALUE, true, d, o + headerLength, n - headerLength, nextSeq);
+            } else if (contentLength > 0) {
+                skipBody(fwd, contentLength - (n - headerLength), false, d, o, n, nextSeq);
+            }
+        }
+    }
+
+    private void httpResponse(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int status,
+            int nextSeq) {
+        httpResponses++;
+        httpStatus[status]++;
+        f.application = Flow.APP_HTTP;
+        long requestNanos = f.popHttpRequest();
+        if (requestNanos >= 0) {
+            httpLatency.add(now - requestNanos);
+        }
+        if (status >= 400) {
+            Rule rule = status >= 500 ? Rule.HTTP_SERVER_ERROR : Rule.HTTP_CLIENT_ERROR;
+            finding(rule, f, 1 - dir);
+            tally(rule).detail(String.valueOf(status));
+        }
+        int headerLength = Payloads.headerEnd(d, o, n);
+        if (headerLength > 0) {
+            boolean noBody = status < 200 || status == 204 || status == 304;
+            if (noBody) {
+                return;
+            }
+            long contentLength = Payloads.contentLength(d, o, headerLength);
+            if (Payloads.chunked(d, o, headerLength)) {
+                skipBody(fwd, Long.MAX_VALUE, true, d, o + headerLength, n - headerLength, nextSeq);
+            } else if (contentLength >= 0) {
+                skipBody(fwd, contentLength - (n - headerLength), false, d, o, n, nextSeq);
+            } else {
+                // No length: the body runs until the connection closes.
+                skipBody(fwd, Long.MAX_VALUE, false, d, o, n, nextSeq);
+            }
+        }
+    }
+
+    private static void skipBody(Flow.TcpDirection fwd, long remaining, boolean chunked, byte[] d, int o, int n,
+            int nextSeq) {
+        if (chunked && Payloads.endsChunkedBody(d, o, n)) {
+            return;
+        }
+        if (remaining > 0) {
+            fwd.skipBytes = remaining;
+            fwd.chunked = chunked;
+            fwd.expectSeq = nextSeq;
+            fwd.expectSeqValid = true;
+        }
+    }
+
+    private void tlsRecords(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int nextSeq) {
+        int end = o + n;
+        int at = o;
+        boolean alertCounted = false;
+        while (at + 5 <= end && Payloads.tlsRecord(d, at, end - at)) {
+            f.application = Flow.APP_TLS;
+            int type = d[at];
+            int recordLength = Payloads.u16(d, at + 3);
+            int body = at + 5;
+            int available = Math.min(recordLength, end - body);
+            if (type == 21) {
+                if (!alertCounted) {
+                    tlsAlerts++;
+                    alertCounted = true;
+                }
+                String description;
+                if (recordLength == 2 && available >= 2) {
+                    int code = d[body + 1] & 0xff;
+                    description = Payloads.tlsAlertName(code);
+                    if (code != 0) {
+                        finding(Rule.TLS_ALERT, f, dir);
+                        tally(Rule.TLS_ALERT).detail(description + ((d[body] & 0xff) == 2 ? " (fatal)" : ""));
+                    }
+                } else {
+                    description = "Encrypted Alert";
+                }
+                alertDescriptions.merge(description, 1L, Long::sum);
+            } else if (type == 22 && available >= 4 && d[body] == 1) {
+                String[] hello = Payloads.clientHello(d, body, available);
+                if (hello != null) {
+                    clientHellos++;
+                    if (hello[0] != null) {
+                        serverNames.merge(hello[0], 1L, Long::sum);
+                    }
+                    tlsVersions.merge(hello[1], 1L, Long::sum);
+                }
+            }
+            long recordEnd = (long) body + recordLength;
+            if (recordEnd > end) {
+                fwd.skipBytes = recordEnd - end;
+                fwd.chunked = false;
+                fwd.expectSeq = nextSeq;
+                fwd.expectSeqValid = true;
+                return;
+            }
+            at = (int) recordEnd;
+        }
+    }
+
+    // ---------------------------------------------------------------- UDP and DNS
+
+    private void udp(Packet p) {
+        Flow f = lookup(p, Flow.UDP, p.srcPort(), p.dstPort());
+        int dir = table.direction;
+        if ((p.srcPort() == 53 || p.dstPort() == 53) && p.capturedPayloadLength() >= 4 && !p.isFragment()) {
+            dnsMessage(f, dir, p.data(), p.dataOffset() + p.payloadOffset(), p.capturedPayloadLength(), false);
+        }
+    }
+
+    private void dnsOverTcp(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int off, int len) {
+        byte[] src = d;
+        int at = off;
+        int end = off + len;
+        if (fwd.dnsBuffered > 0) {
+            int room = fwd.dnsBuffer.length - fwd.dnsBuffered;
+            int copy = Math.min(room, len);
+            System.arraycopy(d, off, fwd.dnsBuffer, fwd.dnsBuffered, copy);
+            fwd.dnsBuffered += copy;
+            src = fwd.dnsBuffer;
+            at = 0;
+            end = fwd.dnsBuffered;
+        }
+        while (end - at >= 2) {
+            int messageLength = Payloads.u16(src, at);
+            if (at + 2 + messageLength > end) {
+                break;
+            }
+            if (messageLength >= 4) {
+                dnsMessage(f, dir, src, at + 2, messageLength, true);
+            }
+            at += 2 + messageLength;
+        }
+        int rest = end - at;
+        if (rest == 0) {
+            fwd.dnsBuffered = 0;
+        } else if (src == fwd.dnsBuffer) {
+            System.arraycopy(src, at, src, 0, rest);
+            fwd.dnsBuffered = rest;
+            if (rest == src.length) {
+                fwd.dnsBuffered = 0;
+            }
+        } else {
+            if (fwd.dnsBuffer == null) {
+                fwd.dnsBuffer = new byte[65537];
+            }
+            System.arraycopy(src, at, fwd.dnsBuffer, 0, rest);
+            fwd.dnsBuffered = rest;
+        }
+    }
+
+    private void dnsMessage(Flow f, int dir, byte[] d, int o, int n, boolean tcp) {
+        f.application = Flow.APP_DNS;
+        int id = Payloads.u16(d, o);
+        int flags = Payloads.u16(d, o + 2);
+        boolean response = (flags & 0x8000) != 0;
+        int rcode = flags & 0x0f;
+        long cHi = dir == 0 ? f.aHi : f.bHi;
+        long cLo = dir == 0 ? f.aLo : f.bLo;
+        int cPort = dir == 0 ? f.aPort : f.bPort;
+        long sHi = dir == 0 ? f.bHi : f.aHi;
+        long sLo = dir == 0 ? f.bLo : f.aLo;
+        int sPort = dir == 0 ? f.bPort : f.aPort;
+        if (!response) {
+            if (lastQueryFrame != frame) {
+                lastQueryFrame = frame;
+                dnsQueries++;
+            }
+            DnsKey key = new DnsKey(context, cHi, cLo, cPort, sHi, sLo, sPort, id, tcp);
+            if (!pendingDns.containsKey(key)) {
+                if (pendingDns.size() >= MAX_PENDING_DNS) {
+                    Iterator<PendingQuery> it = pendingDns.values().iterator();
+                    unanswered(it.next());
+                    it.remove();
+                }
+                pendingDns.put(key, new PendingQuery(frame, now, Payloads.dnsQuestionName(d, o, n), f, f.id, dir));
+            }
+            expireDns();
+            return;
+        }
+        if (lastResponseFrame != frame) {
+            lastResponseFrame = frame;
+            dnsResponses++;
+        }
+        // The response goes from server to client: the query's client is this packet's destination.
+        PendingQuery query = pendingDns.remove(new DnsKey(context, sHi, sLo, sPort, cHi, cLo, cPort, id, tcp));
+        if (query != null) {
+            dnsLatency.add(now - query.nanos);
+        }
+        switch (rcode) {
+            case 0:
+                if (n >= 12 && Payloads.u16(d, o + 6) > 0) {
+                    String name = Payloads.dnsQuestionName(d, o, n);
+                    if (name != null && (resolvedNames.size() < MAX_DNS_NAMES || resolvedNames.containsKey(name))) {
+                        resolvedNames.put(name, frame);
+                    }
+                }
+                break;
+            case 2:
+                if (lastServfailFrame != frame) {
+                    lastServfailFrame = frame;
+                    servfail++;
+                    finding(Rule.DNS_SERVFAIL, f, 1 - dir);
+                    tally(Rule.DNS_SERVFAIL).detail(nameOrUnknown(d, o, n));
+                }
+                break;
+            case 3:
+                if (lastNxFrame != frame) {
+                    lastNxFrame = frame;
+                    nxdomain++;
+                    String name = Payloads.dnsQuestionName(d, o, n);
+                    if (nxEvents.size() < MAX_DNS_NAMES) {
+                        nxEvents.add(new NxEvent(name, frame, now, f, f.id, 1 - dir));
+                    } else {
+                        nxdomainFinding(new NxEvent(name, frame, now, f, f.id, 1 - dir), false);
+                    }
+                }
+                break;
+            case 5:
+                if (lastRefusedFrame != frame) {
+                    lastRefusedFrame = frame;
+                    dnsRefused++;
+                    finding(Rule.DNS_REFUSED, f, 1 - dir);
+                    tally(Rule.DNS_REFUSED).detail(nameOrUnknown(d, o, n));
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static String nameOrUnknown(byte[] d, int o, int n) {
+        String name = Payloads.dnsQuestionName(d, o, n);
+        return name == null ? "(no question)" : name;
+    }
+
+    private void expireDns() {
+        Iterator<PendingQuery> it = pendingDns.values().iterator();
+        while (it.hasNext()) {
+            PendingQuery q = it.next();
+            if (now - q.nanos <= dnsTimeoutNanos) {
+                return;
+            }
+            unanswered(q);
+            it.remove();
+        }
+    }
+
+    private void unanswered(PendingQuery q) {
+        dnsUnanswered++;
+        RuleTally t = tally(Rule.DNS_UNANSWERED);
+        boolean live = q.flow.id == q.flowId;
+        if (t.add(q.frame, q.nanos)) {
+            t.firstSource = sourceName;
+            if (live) {
+                t.firstFlow = flowText(q.flow, q.clientSide);
+            }
+        }
+        t.detail(q.name == null ? "(no question)" : q.name);
+        if (live) {
+            q.flow.addFinding(Rule.DNS_UNANSWERED, q.frame, q.nanos);
+        }
+    }
+
+    /**
+     * Splits this capture's NXDOMAIN answers into real ones and search-domain expansions: an NXDOMAIN for
+     * {@code N} is expected noise when a name it expands later resolved, that is a name {@code M} answered
+     * successfully after it where {@code N} is {@code M} plus a suffix ({@code api.example.com.ns.svc.cluster.local}
+     * for {@code api.example.com}), or where both share their first labels and {@code N}'s suffix ends with
+     * {@code M}'s ({@code web.ns.svc.cluster.local} for {@code web.svc.cluster.local}).
+     */
+    private void classifyNxdomains() {
+        for (NxEvent e : nxEvents) {
+            nxdomainFinding(e, e.name != null && laterResolved(e.name, e.frame));
+        }
+        nxEvents.clear();
+        resolvedNames.clear();
+    }
+
+    private boolean laterResolved(String name, long nxFrame) {
+        for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
+            String prefix = name.substring(0, dot);
+            if (resolvedAfter(prefix, nxFrame)) {
+                return true;
+            }
+            // Same leading labels, a shorter suffix of the same search list.
+            for (int next = name.indexOf('.', dot + 1); next > 0; next = name.indexOf('.', next + 1)) {
+                if (resolvedAfter(prefix + name.substring(next), nxFrame)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean resolvedAfter(String name, long nxFrame) {
+        Long at = resolvedNames.get(name);
+        return at != null && at > nxFrame;
+    }
+
+    private void nxdomainFinding(NxEvent e, boolean searchNoise) {
+        Rule rule = searchNoise ? Rule.DNS_SEARCH_NXDOMAIN : Rule.DNS_NXDOMAIN;
+        if (searchNoise) {
+            searchNxdomain++;
+        }
+        RuleTally t = tally(rule);
+        boolean live = e.flow.id == e.flowId;
+        if (t.add(e.frame, e.nanos)) {
+            t.firstSource = sourceName;
+            if (live) {
+                t.firstFlow = flowText(e.flow, e.clientSide);
+            }
+        }
+        t.detail(e.name == null ? "(no question)" : e.name);
+        if (live) {
+            e.flow.addFinding(rule, e.frame, e.nanos);
+        }
+    }
+
+    private record DnsKey(int context, long clientHi, long clientLo, int clientPort, long serverHi, long serverLo,
+            int serverPort, int id, boolean tcp) {
+    }
+
+    private record PendingQuery(long frame, long nanos, String name, Flow flow, long flowId, int clientSide) {
+    }
+
+    private record NxEvent(String name, long frame, long nanos, Flow flow, long flowId, int clientSide) {
+    }
+
+    // ---------------------------------------------------------------- ICMP
+
+    private void icmp(Packet p) {
+        boolean v6 = p.ipProtocol() == Packet.PROTO_ICMPV6;
+        int type = p.icmpType();
+        Flow f = lookup(p, Flow.ICMP, 0, 0);
+        int dir = table.direction;
+        boolean unreachable = v6 ? type == 1 : type == 3;
+        boolean exceeded = v6 ? type == 3 : type == 11;
+        if (!unreachable && !exceeded) {
+            return;
+        }
+        Rule rule = unreachable ? Rule.ICMP_UNREACHABLE : Rule.ICMP_TIME_EXCEEDED;
+        if (unreachable) {
+            icmpUnreachable++;
+        } else {
+            icmpTimeExceeded++;
+        }
+        finding(rule, f, dir);
+        String what = unreachable ? unreachableCode(v6, p.icmpCode()) : exceededCode(v6, p.icmpCode());
+        if (p.innerIpVersion() != 0) {
+            String proto = p.innerIpProtocol() == Packet.PROTO_TCP ? "TCP"
+                    : p.innerIpProtocol() == Packet.PROTO_UDP ? "UDP" : "protocol " + p.innerIpProtocol();
+            what += " for " + proto + " "
+                    + new Endpoint(Packet.formatAddress(p.innerSrcHi(), p.innerSrcLo()), Math.max(0, p.innerSrcPort()))
+                    + " -> "
+                    + new Endpoint(Packet.formatAddress(p.innerDstHi(), p.innerDstLo()), Math.max(0, p.innerDstPort()));
+        }
+        tally(rule).detail(what);
+    }
+
+    private static String unreachableCode(boolean v6, int code) {
+        if (v6) {
+            switch (code) {
+                case 0:
+                    return "no route";
+                case 1:
+                    return "administratively prohibited";
+                case 3:
+                    return "address unreachable";
+                case 4:
+                    return "port unreachable";
+                default:
+                    return "code " + code;
+            }
+        }
+        switch (code) {
+            case 0:
+                return "network unreachable";
+            case 1:
+                return "host unreachable";
+            case 2:
+                return "protocol unreachable";
+            case 3:
+                return "port unreachable";
+            case 4:
+                return "fragmentation needed";
+            case 13:
+                return "administratively prohibited";
+            default:
+                return "code " + code;
+        }
+    }
+
+    private static String exceededCode(boolean v6, int code) {
+        return code == 0 ? (v6 ? "hop limit exceeded" : "TTL exceeded") : "fragment reassembly time exceeded";
+    }
+
+    // ---------------------------------------------------------------- results
+
+    Stats stats() {
+        SortedMap<Integer, Long> status = new TreeMap<>();
+        long clientErrors = 0;
+        long serverErrors = 0;
+        for (int code = 0; code < httpStatus.length; code++) {
+            if (httpStatus[code] > 0) {
+                status.put(code, httpStatus[code]);
+                if (code >= 500) {
+                    serverErrors += httpStatus[code];
+                } else if (code >= 400) {
+                    clientErrors += httpStatus[code];
+                }
+            }
+        }
+        return new Stats(
+                new Stats.Tcp(tcpConnections, resets, refused, midStreamResets, retransmissions, fastRetransmissions,
+                        spuriousRetransmissions, duplicateAcks, lostSegments, zeroWindows, unansweredSyns, notClosed,
+                        handshakeRtt.median()),
+                new Stats.Dns(dnsQueries, dnsResponses, nxdomain, searchNxdomain, servfail, dnsRefused, dnsUnanswered,
+                        dnsLatency.median(), dnsLatency.max()),
+                new Stats.Http(httpRequests, httpResponses, status, clientErrors, serverErrors,
+                        httpLatency.median(), httpLatency.max()),
+                new Stats.Tls(clientHellos, new TreeMap<>(serverNames), new TreeMap<>(tlsVersions), tlsAlerts,
+                        new TreeMap<>(alertDescriptions)),
+                new Stats.Icmp(icmpUnreachable, icmpTimeExceeded));
+    }
+
+    /** Retransmitted data segments over all data segments (0 without data). */
+    double retransmissionRate() {
+        return dataSegments == 0 ? 0 : (double) retransmissions / dataSegments;
+    }
+
+    long dataSegments() {
+        return dataSegments;
+    }
+
+    List<RuleTally> tallies() {
+        List<RuleTally> out = new ArrayList<>();
+        for (RuleTally t : tallies) {
+            if (t.count > 0) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    boolean multipleSources() {
+        return multipleSources;
+    }
+
+    /** The kept flow summaries, most interesting first. */
+    List<FlowSummary> flows() {
+        List<FlowSummary> out = new ArrayList<>(summaries);
+        out.sort(interest.reversed());
+        return out;
+    }
+}

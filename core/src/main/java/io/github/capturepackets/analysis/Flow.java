@@ -1,0 +1,192 @@
+package io.github.capturepackets.analysis;
+
+/**
+ * Live state of one conversation, reused through {@link FlowTable}'s free list. Direction 0 is the side that sent
+ * the first packet (or the SYN), direction 1 the other side. Only primitives, so the per-packet path allocates
+ * nothing; the lazily created arrays exist only for flows that have findings or application state.
+ */
+final class Flow {
+    static final int TCP = 6;
+    static final int UDP = 17;
+    static final int ICMP = 1;
+
+    static final int APP_NONE = 0;
+    static final int APP_HTTP = 1;
+    static final int APP_DNS = 2;
+    static final int APP_TLS = 3;
+
+    // Key (direction 0 as seen first).
+    int context;
+    int protocol;
+    long aHi;
+    long aLo;
+    long bHi;
+    long bLo;
+    int aPort;
+    int bPort;
+    int hash;
+
+    long id;
+    long packets;
+    long bytes;
+    long firstNanos;
+    long lastNanos;
+    long firstFrame;
+    int application;
+    /** The direction the client (SYN sender, or first sender) sends in. */
+    int clientDir;
+
+    // TCP connection state.
+    boolean synSeen;
+    boolean synAckSeen;
+    boolean answered;
+    boolean resetSeen;
+    boolean refused;
+    boolean finSeen0;
+    boolean finSeen1;
+    long synNanos;
+    long synFrame;
+    long handshakeRttNanos = -1;
+    /** Wireshark's ts_mru_syn and ts_first_rtt (0 = unset), used for the out-of-order threshold. */
+    long mruSynNanos;
+    long firstRttNanos;
+    final TcpDirection d0 = new TcpDirection();
+    final TcpDirection d1 = new TcpDirection();
+
+    // HTTP request times waiting for a response (a small ring; pipelining deeper than this is rare).
+    long[] httpRequestNanos;
+    int httpHead;
+    int httpCount;
+
+    // Findings on this flow, indexed by Rule.ordinal(); created on the first finding.
+    long[] ruleCounts;
+    long[] ruleFirstFrame;
+    long[] ruleFirstNanos;
+
+    void reset() {
+        packets = 0;
+        bytes = 0;
+        application = APP_NONE;
+        clientDir = 0;
+        synSeen = false;
+        synAckSeen = false;
+        answered = false;
+        resetSeen = false;
+        refused = false;
+        finSeen0 = false;
+        finSeen1 = false;
+        synNanos = 0;
+        synFrame = 0;
+        handshakeRttNanos = -1;
+        mruSynNanos = 0;
+        firstRttNanos = 0;
+        d0.reset();
+        d1.reset();
+        httpHead = 0;
+        httpCount = 0;
+        ruleCounts = null;
+        ruleFirstFrame = null;
+        ruleFirstNanos = null;
+    }
+
+    TcpDirection dir(int d) {
+        return d == 0 ? d0 : d1;
+    }
+
+    /** A TCP connection that is over: reset, closed both ways, or a SYN nobody answered. */
+    boolean closed() {
+        return resetSeen || (finSeen0 && finSeen1) || (synSeen && !answered);
+    }
+
+    void addFinding(Rule rule, long frame, long nanos) {
+        if (ruleCounts == null) {
+            ruleCounts = new long[RULES];
+            ruleFirstFrame = new long[RULES];
+            ruleFirstNanos = new long[RULES];
+        }
+        int i = rule.ordinal();
+        if (ruleCounts[i]++ == 0) {
+            ruleFirstFrame[i] = frame;
+            ruleFirstNanos[i] = nanos;
+        }
+    }
+
+    private static final int RULES = Rule.values().length;
+
+    boolean hasFindings() {
+        return ruleCounts != null;
+    }
+
+    void pushHttpRequest(long nanos) {
+        if (httpRequestNanos == null) {
+            httpRequestNanos = new long[8];
+        }
+        if (httpCount == httpRequestNanos.length) {
+            httpHead = (httpHead + 1) % httpRequestNanos.length;
+            httpCount--;
+        }
+        httpRequestNanos[(httpHead + httpCount) % httpRequestNanos.length] = nanos;
+        httpCount++;
+    }
+
+    /** The oldest pending request time, or -1. */
+    long popHttpRequest() {
+        if (httpCount == 0) {
+            return -1;
+        }
+        long t = httpRequestNanos[httpHead];
+        httpHead = (httpHead + 1) % httpRequestNanos.length;
+        httpCount--;
+        return t;
+    }
+
+    /**
+     * Per-direction TCP state, named after Wireshark's {@code tcp_flow_t} and {@code tcp_analyze_seq_flow_info_t}
+     * fields. Sequence numbers are raw 32-bit values held in ints, compared with wrap-around as Wireshark does.
+     */
+    static final class TcpDirection {
+        boolean baseSeqSet;
+        int baseSeq;
+        int nextSeq;
+        long nextSeqNanos;
+        int maxSeqToBeAcked;
+        int lastAck;
+        long lastAckNanos;
+        /** Last raw window; Wireshark starts at G_MAXUINT32, which no 16-bit window equals. */
+        int window;
+        int dupAckNum;
+        int lastSegmentFlags;
+
+        // Application reassembly hints for this direction: bytes still belonging to a previous HTTP body or TLS
+        // record, so the next segment is not mistaken for a new message.
+        long skipBytes;
+        int expectSeq;
+        boolean expectSeqValid;
+        boolean chunked;
+        // DNS over TCP: length-prefixed messages split over segments.
+        byte[] dnsBuffer;
+        int dnsBuffered;
+
+        TcpDirection() {
+            reset();
+        }
+
+        void reset() {
+            baseSeqSet = false;
+            baseSeq = 0;
+            nextSeq = 0;
+            nextSeqNanos = 0;
+            maxSeqToBeAcked = 0;
+            lastAck = 0;
+            lastAckNanos = 0;
+            window = -1;
+            dupAckNum = 0;
+            lastSegmentFlags = 0;
+            skipBytes = 0;
+            expectSeq = 0;
+            expectSeqValid = false;
+            chunked = false;
+            dnsBuffered = 0;
+        }
+    }
+}
