@@ -12,6 +12,9 @@ public final class CaptureEngine {
      * @throws CaptureException with a message naming the pod, what is missing and the fix
      */
     public static CaptureSession start(CaptureRequest request, ClusterAccess access) {
-        throw new UnsupportedOperationException("contract only: implemented on the engine branch");
+        if (request.mode() == CaptureMode.LOCAL) {
+            return LocalCapture.start(request);
+        }
+        throw new CaptureException("mode " + request.mode() + " is not implemented yet");
     }
 }

@@ -1,5 +1,6 @@
 package io.github.capturepackets.capture;
 
+import io.github.capturepackets.analysis.Marker;
 import java.time.Instant;
 import java.util.List;
 
@@ -10,10 +11,17 @@ import java.util.List;
  * @param start    when capturing started (or the slice began)
  * @param end      when it ended
  * @param captures one entry per pod
+ * @param markers  the markers set with {@link CaptureSession#mark(String)} in this window, in order
  */
-public record CaptureResult(String name, Instant start, Instant end, List<PodCapture> captures) {
+public record CaptureResult(String name, Instant start, Instant end, List<PodCapture> captures, List<Marker> markers) {
     public CaptureResult {
         captures = List.copyOf(captures);
+        markers = markers == null ? List.of() : List.copyOf(markers);
+    }
+
+    /** A result without markers. */
+    public CaptureResult(String name, Instant start, Instant end, List<PodCapture> captures) {
+        this(name, start, end, captures, List.of());
     }
 
     /** True when every pod's capture is complete. */

@@ -1,5 +1,8 @@
 package io.github.capturepackets.capture;
 
+import io.github.capturepackets.analysis.Marker;
+import java.util.List;
+
 /**
  * A running capture of all target pods. One session serves a whole test class or suite: each test takes a
  * {@link #slice(String)}, so a pod gets one ephemeral container however many tests run. Closing the session stops
@@ -12,6 +15,11 @@ public interface CaptureSession extends AutoCloseable {
 
     /** Adds a marker to the timeline of every running capture. */
     void mark(String label);
+
+    /** The markers set so far, in order (also in each result, limited to its window). */
+    default List<Marker> markers() {
+        return List.of();
+    }
 
     /** Stops capturing and returns everything captured since the session started. Idempotent. */
     CaptureResult stop();
