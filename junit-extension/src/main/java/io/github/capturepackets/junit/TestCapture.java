@@ -32,6 +32,7 @@ final class TestCapture implements PacketCapture, AutoCloseable {
     private final List<Marker> markers = new ArrayList<>();
     private final List<PodCapture> captured = new ArrayList<>();
     private final Set<Rule> failOn = EnumSet.noneOf(Rule.class);
+    private final String sliceId = java.util.UUID.randomUUID().toString().substring(0, 8);
     private int part;
     private boolean finished;
 
@@ -70,7 +71,9 @@ final class TestCapture implements PacketCapture, AutoCloseable {
     synchronized void start() {
         part++;
         for (Run run : runs) {
-            run.slice = run.session.slice(part == 1 ? testName : testName + " (part " + part + ")");
+            // A unique prefix: the engine names the slice's directory after it (shortened), and parallel tests'
+            // slices must never share one.
+            run.slice = run.session.slice(sliceId + " " + testName + (part == 1 ? "" : " (part " + part + ")"));
         }
     }
 
