@@ -15,6 +15,38 @@ public final class CaptureEngine {
         if (request.mode() == CaptureMode.LOCAL) {
             return LocalCapture.start(request);
         }
-        throw new CaptureException("mode " + request.mode() + " is not implemented yet");
+        return start(request, ClusterConnection.connect(access), true);
+    }
+
+    /** Preflight, then the capture, with a client that already answered. */
+    static CaptureSession start(CaptureRequest request, io.fabric8.kubernetes.client.KubernetesClient client,
+            boolean ownsClient) {
+        try {
+            Preflight preflight = KubernetesPreflight.run(request, client);
+            if (!preflight.passed()) {
+                throw new CaptureException(preflight.message());
+            }
+            return KubernetesCapture.start(request, client, ownsClient);
+        } catch (RuntimeException e) {
+            if (ownsClient) {
+                client.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Checks, without creating anything, whether the capture can run: permissions (SelfSubjectAccessReview),
+     * server version, the namespaces' PodSecurity level and the target pods' security settings.
+     *
+     * @throws CaptureException when the cluster cannot be reached
+     */
+    public static Preflight preflight(CaptureRequest request, ClusterAccess access) {
+        if (request.mode() == CaptureMode.LOCAL) {
+            return new Preflight(java.util.List.of(), "");
+        }
+        try (io.fabric8.kubernetes.client.KubernetesClient client = ClusterConnection.connect(access)) {
+            return KubernetesPreflight.run(request, client);
+        }
     }
 }

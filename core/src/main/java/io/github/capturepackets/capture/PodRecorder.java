@@ -33,6 +33,7 @@ final class PodRecorder {
     private Future<?> stderrReader;
     private volatile boolean stopRequested;
     private volatile boolean stopped;
+    private volatile long endedNanos;
     private PodCapture result;
 
     /**
@@ -57,7 +58,10 @@ final class PodRecorder {
     /** Starts following the process's streams. */
     void attach(CaptureProcess started) {
         this.process = started;
-        pcapReader = executor.submit(() -> sink.consume(started.pcap()));
+        pcapReader = executor.submit(() -> {
+            sink.consume(started.pcap());
+            endedNanos = System.nanoTime();
+        });
         stderrReader = executor.submit(() -> stderr.consume(started.stderr()));
     }
 
@@ -86,9 +90,19 @@ final class PodRecorder {
         return process != null && !stopped && !pcapReader.isDone();
     }
 
+    /** True when the capture runs, or ended on its own within the last {@code millis} (its time limit). */
+    boolean endedByTimeLimit(long millis) {
+        if (process == null || stopRequested) {
+            return false;
+        }
+        long ended = endedNanos;
+        return ended == 0 || System.nanoTime() - ended <= millis * 1_000_000L;
+    }
+
     /** Asks tcpdump to stop without waiting (limit reached, time limit). */
     void requestStop() {
-        if (stopRequested || process == null) {
+        if (stopRequested || process == null || pcapReader.isDone()) {
+            // Nothing to signal when the stream already ended (pod deleted, time limit, stream broken).
             return;
         }
         stopRequested = true;

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Modes add recorders and release what they created in {@link #release()}.
  */
 abstract class RecordingSession implements CaptureSession {
+    /** Our own stop comes this long after the time limit, as a backstop to the timeout inside the command. */
+    static final long TIME_LIMIT_BACKSTOP_MILLIS = 3_000;
     /** After a slice ends, wait this long for a quiet stream, at most {@link #SLICE_FLUSH_BOUND_MILLIS}. */
     static final long SLICE_QUIET_MILLIS = 150;
     static final long SLICE_FLUSH_BOUND_MILLIS = 1_500;
@@ -77,14 +79,25 @@ abstract class RecordingSession implements CaptureSession {
         return cleaned.isEmpty() ? "capture" : cleaned;
     }
 
+    /**
+     * The timeout wrapped around tcpdump stops it at the limit; here the result learns why, and a backstop stops
+     * any tcpdump still running a little later (signalling both at once would race with the timeout).
+     */
     private void reachTimeLimit() {
         timeLimitReached = true;
         for (PodRecorder recorder : recorders) {
-            if (recorder.running()) {
+            if (recorder.endedByTimeLimit(2_000)) {
                 recorder.problem("time limit of " + request.limits().maxDuration() + " reached");
-                recorder.requestStop();
             }
         }
+        timer.schedule(() -> {
+            for (PodRecorder recorder : recorders) {
+                if (recorder.running()) {
+                    recorder.problem("time limit of " + request.limits().maxDuration() + " reached");
+                    recorder.requestStop();
+                }
+            }
+        }, TIME_LIMIT_BACKSTOP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     boolean timeLimitReached() {
@@ -139,6 +152,7 @@ abstract class RecordingSession implements CaptureSession {
             return result;
         }
         timeLimit.cancel(false);
+        timer.shutdownNow();
         List<PodCapture> captures = new ArrayList<>();
         RuntimeException failure = null;
         try {
@@ -229,14 +243,17 @@ abstract class RecordingSession implements CaptureSession {
             for (Map.Entry<PodRecorder, PcapStreamSink.SliceTap> entry : taps.entrySet()) {
                 PodRecorder recorder = entry.getKey();
                 PcapStreamSink.SliceTap tap = entry.getValue();
-                ends.add(CompletableFuture.supplyAsync(() -> {
+                java.util.function.Supplier<PodCapture> close = () -> {
                     try {
                         recorder.sink().closeSlice(tap, end, SLICE_QUIET_MILLIS, SLICE_FLUSH_BOUND_MILLIS);
                     } catch (IOException e) {
                         recorder.problem("slice '" + name + "' could not be written: " + e.getMessage());
                     }
                     return recorder.sliceResult(tap);
-                }));
+                };
+                // In parallel, so twenty pods wait for in-flight packets once, not twenty times.
+                ends.add(executor.isShutdown() ? CompletableFuture.completedFuture(close.get())
+                        : CompletableFuture.supplyAsync(close, executor));
             }
             List<PodCapture> captures = new ArrayList<>();
             for (CompletableFuture<PodCapture> e : ends) {

@@ -6,9 +6,6 @@ import java.util.List;
 
 /** The tcpdump command line, the same in every mode. */
 final class TcpdumpCommand {
-    /** Seconds between the time limit's SIGTERM and a SIGKILL, for a tcpdump that does not stop. */
-    static final int KILL_AFTER_SECONDS = 5;
-
     private TcpdumpCommand() {
     }
 
@@ -29,10 +26,13 @@ final class TcpdumpCommand {
         return command;
     }
 
-    /** Wraps a command in {@code timeout}, the hard limit that holds even when our process is gone. */
+    /**
+     * Wraps a command in {@code timeout}, the hard limit that holds even when our process is gone. No {@code -k}:
+     * GNU timeout escalates a second SIGTERM (ours, arriving after its own) to SIGKILL, which loses the counters;
+     * a tcpdump that ignores SIGTERM is killed by our own fallback or ends with its container.
+     */
     static List<String> withTimeLimit(Duration limit, List<String> command) {
-        List<String> wrapped = new ArrayList<>(List.of("timeout", "-k", Integer.toString(KILL_AFTER_SECONDS),
-                "-s", "TERM", Long.toString(seconds(limit))));
+        List<String> wrapped = new ArrayList<>(List.of("timeout", "-s", "TERM", Long.toString(seconds(limit))));
         wrapped.addAll(command);
         return wrapped;
     }

@@ -7,6 +7,7 @@ import io.github.capturepackets.analysis.Marker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -184,6 +185,32 @@ class LocalCaptureTest {
             assertThat(capture.incompleteReason()).contains("time limit of PT2S reached");
             assertThat(capture.counters()).isNotNull();
             assertThat(Duration.between(begin, Instant.now())).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    @DisplayName("a tcpdump killed mid-capture: the packets that arrived are kept, the result says the stream ended "
+            + "early, and stopping does not hang")
+    void killedTcpdump() throws Exception {
+        int port = LocalTraffic.freeUdpPort();
+        try (CaptureSession session = CaptureEngine.start(loopback("udp port " + port).build(),
+                ClusterAccess.defaults())) {
+            LocalTraffic.sendUdp(port, "before-the-kill", 3);
+            Thread.sleep(200);
+            List<ProcessHandle> tcpdumps = ProcessHandle.current().descendants()
+                    .filter(p -> p.info().command().orElse("").endsWith("tcpdump")).toList();
+            assertThat(tcpdumps).hasSize(1);
+            tcpdumps.get(0).destroyForcibly();
+            Thread.sleep(200);
+            Instant stopping = Instant.now();
+            CaptureResult result = session.stop();
+            assertThat(Duration.between(stopping, Instant.now())).isLessThan(Duration.ofSeconds(3));
+            PodCapture capture = result.captures().get(0);
+            assertThat(capture.packets()).isEqualTo(3);
+            assertThat(LocalTraffic.tsharkCount(capture.files().get(0), "")).isEqualTo(3);
+            assertThat(capture.counters()).isNull();
+            assertThat(capture.complete()).isFalse();
+            assertThat(capture.incompleteReason()).contains("closing counters never arrived");
         }
     }
 

@@ -1,0 +1,277 @@
+package io.github.capturepackets.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodListBuilder;
+import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@EnableKubernetesMockClient
+@DisplayName("Kubernetes capture flows against fabric8's mock API server (expectations mode)")
+class KubernetesMockTest {
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path output;
+
+    private static Pod pod(String name, String phase, String... ephemeralWaiting) {
+        PodBuilder builder = new PodBuilder().withNewMetadata().withName(name).withNamespace("shop")
+                .withUid("uid-" + name).addToLabels("app", "web")
+                .addToAnnotations("kubectl.kubernetes.io/default-container", "app").endMetadata()
+                .withNewSpec().withNodeName("node-1")
+                .addNewContainer().withName("istio-proxy").withImage("proxy").endContainer()
+                .addNewContainer().withName("app").withImage("app").endContainer()
+                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).endSecurityContext()
+                .endSpec()
+                .withNewStatus().withPhase(phase).withPodIP("10.0.0.7").endStatus();
+        Pod pod = builder.build();
+        if (ephemeralWaiting.length == 3) {
+            pod.getStatus().setEphemeralContainerStatuses(List.of(new ContainerStatusBuilder()
+                    .withName(ephemeralWaiting[0]).withNewState().withNewWaiting().withReason(ephemeralWaiting[1])
+                    .withMessage(ephemeralWaiting[2]).endWaiting().endState().build()));
+        }
+        return pod;
+    }
+
+    private CaptureRequest.Builder request() {
+        return CaptureRequest.builder().name("mock").target(new CaptureTarget("shop", "", List.of("web-1"), ""))
+                .image("registry.example/capture/tcpdump:4.99").pullPolicy(PullPolicy.ALWAYS).filter("tcp port 8080")
+                .limits(new CaptureLimits(Duration.ofMinutes(10), 0, 0, 0)).startTimeout(Duration.ofSeconds(2))
+                .outputDirectory(output);
+    }
+
+    private static List<RecordedRequest> requests() throws InterruptedException {
+        List<RecordedRequest> all = new ArrayList<>();
+        RecordedRequest request;
+        while ((request = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+            all.add(request);
+        }
+        return all;
+    }
+
+    @Test
+    @DisplayName("the PATCH adds one ephemeral container: target container, image, pull policy, root with "
+            + "NET_RAW/NET_ADMIN and the hard time limit in its command; a pull failure names image and reason")
+    void patchBodyAndImagePullFailure() throws Exception {
+        requests();
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-3").andReply(200, request -> {
+            // Until the PATCH the pod has no ephemeral container; afterwards the kubelet reports a pull failure.
+            return pod("web-3", "Running", patchedContainerName(), "ImagePullBackOff",
+                    "Back-off pulling image \"registry.example/capture/tcpdump:4.99\"");
+        }).always();
+        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/web-3/ephemeralcontainers")
+                .andReply(200, request -> {
+                    patchBody = request.getUtf8Body();
+                    return pod("web-3", "Running");
+                }).always();
+
+        CaptureRequest request = CaptureRequest.builder().name("mock")
+                .target(new CaptureTarget("shop", "", List.of("web-3"), ""))
+                .image("registry.example/capture/tcpdump:4.99").pullPolicy(PullPolicy.ALWAYS)
+                .limits(new CaptureLimits(Duration.ofMinutes(10), 0, 0, 0)).startTimeout(Duration.ofSeconds(2))
+                .outputDirectory(output).build();
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> KubernetesCapture.start(request, client, false))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("pod shop/web-3")
+                .hasMessageContaining("image 'registry.example/capture/tcpdump:4.99'")
+                .hasMessageContaining("ImagePullBackOff: Back-off pulling image")
+                .hasMessageContaining("mirror " + CaptureRequest.DEFAULT_IMAGE);
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(2));
+
+        List<RecordedRequest> sent = requests();
+        assertThat(sent).filteredOn(r -> r.getMethod().equals("PATCH")).hasSize(1).first()
+                .satisfies(r -> assertThat(r.getHeader("Content-Type"))
+                        .startsWith("application/strategic-merge-patch+json"));
+        JsonNode containers = JSON.readTree(patchBody).path("spec").path("ephemeralContainers");
+        assertThat(containers).hasSize(1);
+        JsonNode container = containers.get(0);
+        assertThat(container.path("name").asText()).matches("capture-packets-[0-9a-f]{6}");
+        assertThat(container.path("targetContainerName").asText()).as("the annotated default container")
+                .isEqualTo("app");
+        assertThat(container.path("image").asText()).isEqualTo("registry.example/capture/tcpdump:4.99");
+        assertThat(container.path("imagePullPolicy").asText()).isEqualTo("Always");
+        assertThat(container.path("securityContext").path("runAsUser").asLong()).isZero();
+        assertThat(container.path("securityContext").path("runAsNonRoot").asBoolean(true)).isFalse();
+        assertThat(container.path("securityContext").path("capabilities").path("add").toString())
+                .isEqualTo("[\"NET_RAW\",\"NET_ADMIN\"]");
+        assertThat(container.path("command").toString()).as("ends on its own 60 s after the 10 min limit")
+                .contains("exec sleep 660");
+    }
+
+    private static volatile String patchBody;
+
+    private static String patchedContainerName() {
+        if (patchBody == null) {
+            return "not-yet";
+        }
+        try {
+            return JSON.readTree(patchBody).path("spec").path("ephemeralContainers").get(0).path("name").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    @DisplayName("a requested container the pod does not have is named with the pod's containers")
+    void unknownContainer() {
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-9").andReturn(200, pod("web-9", "Running"))
+                .always();
+        CaptureRequest request = request().target(new CaptureTarget("shop", "", List.of("web-9"), "sidecar"))
+                .build();
+        CaptureRequest only = CaptureRequest.builder().name("mock")
+                .target(new CaptureTarget("shop", "", List.of("web-9"), "sidecar")).outputDirectory(output)
+                .startTimeout(Duration.ofSeconds(2)).build();
+        assertThat(request.targets()).hasSize(2);
+        assertThatThrownBy(() -> KubernetesCapture.start(only, client, false))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("Pod shop/web-9 has no container 'sidecar'")
+                .hasMessageContaining("[istio-proxy, app]");
+    }
+
+    @Test
+    @DisplayName("a pod that appears during the session is picked up by the watch and gets its own capture")
+    void watchPicksUpNewPod() throws Exception {
+        requests();
+        patchBody = null;
+        // At start the selector matches only a pod that is not running yet: nothing to capture, the watch waits.
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb")
+                .andReturn(200, new PodListBuilder().withNewMetadata().withResourceVersion("1").endMetadata()
+                        .addToItems(pod("web-new", "Pending")).build()).always();
+        server.expect().withPath("/api/v1/namespaces/shop/pods?allowWatchBookmarks=true&labelSelector=app%3Dweb"
+                + "&watch=true").andUpgradeToWebSocket().open()
+                .waitFor(300).andEmit(new WatchEvent(pod("web-new", "Running"), "MODIFIED"))
+                .done().once();
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-new").andReply(200,
+                request -> pod("web-new", "Running", patchedContainerName(), "InvalidImageName",
+                        "Failed to apply default image tag")).always();
+        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/web-new/ephemeralcontainers")
+                .andReply(200, request -> {
+                    patchBody = request.getUtf8Body();
+                    return pod("web-new", "Running");
+                }).always();
+
+        CaptureRequest request = CaptureRequest.builder().name("watch")
+                .target(new CaptureTarget("shop", "app=web", List.of(), "")).outputDirectory(output)
+                .startTimeout(Duration.ofSeconds(2)).build();
+        try (CaptureSession session = KubernetesCapture.start(request, client, false)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (patchBody == null && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(patchBody).as("the new pod got an ephemeral container").isNotNull();
+            Thread.sleep(500);
+            CaptureResult result = session.stop();
+            assertThat(result.captures()).hasSize(1);
+            PodCapture capture = result.captures().get(0);
+            assertThat(capture.pod()).isEqualTo("web-new");
+            assertThat(capture.complete()).isFalse();
+            assertThat(capture.incompleteReason()).contains("appeared during the session")
+                    .contains("InvalidImageName");
+        }
+    }
+
+    @Test
+    @DisplayName("an unreachable cluster fails before anything starts, naming the server and the kubeconfig")
+    void unreachableCluster(@TempDir Path dir) throws Exception {
+        Path kubeconfig = dir.resolve("config");
+        java.nio.file.Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: gone
+                  cluster:
+                    server: https://127.0.0.1:1
+                contexts:
+                - name: gone
+                  context:
+                    cluster: gone
+                    user: someone
+                current-context: gone
+                users:
+                - name: someone
+                  user:
+                    token: abc
+                """);
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> CaptureEngine.start(request().build(), new ClusterAccess(kubeconfig, "")))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("Cannot reach the Kubernetes API server at https://127.0.0.1:1")
+                .hasMessageContaining("kubeconfig " + kubeconfig);
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(15));
+        assertThatThrownBy(() -> CaptureEngine.start(request().build(), new ClusterAccess(kubeconfig, "prod")))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("has no context 'prod'; its contexts are [gone]");
+        assertThatThrownBy(() -> CaptureEngine.start(request().build(),
+                new ClusterAccess(dir.resolve("missing"), "")))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("does not exist or is not readable");
+    }
+
+    @Test
+    @DisplayName("the preflight names every missing permission, the PodSecurity level and runAsNonRoot, with the "
+            + "Role YAML, in one message")
+    void preflightMessages() {
+        Set<String> denied = Set.of("patch pods/ephemeralcontainers", "create pods/exec");
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+                .andReply(200, request -> {
+                    SelfSubjectAccessReview review = client.getKubernetesSerialization()
+                            .unmarshal(request.getUtf8Body(), SelfSubjectAccessReview.class);
+                    var attributes = review.getSpec().getResourceAttributes();
+                    String key = attributes.getVerb() + " " + attributes.getResource()
+                            + (attributes.getSubresource() == null ? "" : "/" + attributes.getSubresource());
+                    review.setStatus(new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus(
+                            !denied.contains(key), false, "", denied.contains(key) ? "no RBAC policy matched" : ""));
+                    return review;
+                }).always();
+        Namespace namespace = new NamespaceBuilder().withNewMetadata().withName("shop")
+                .addToLabels("pod-security.kubernetes.io/enforce", "baseline").endMetadata().build();
+        server.expect().get().withPath("/api/v1/namespaces/shop").andReturn(200, namespace).always();
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-1").andReturn(200, pod("web-1", "Running"))
+                .always();
+
+        Preflight preflight = KubernetesPreflight.run(request().build(), client);
+
+        assertThat(preflight.passed()).isFalse();
+        assertThat(preflight.failures()).extracting(Preflight.Check::name).containsExactlyInAnyOrder(
+                "patch pods/ephemeralcontainers", "create pods/exec",
+                "PodSecurity allows a root container with NET_RAW and NET_ADMIN");
+        assertThat(preflight.message())
+                .contains("Capture 'mock' (ephemeral mode) cannot start: 3 problems")
+                .contains("namespace shop: patch pods/ephemeralcontainers: the identity in the kubeconfig may not "
+                        + "patch pods/ephemeralcontainers in namespace shop (no RBAC policy matched)")
+                .contains("create pods/exec")
+                .contains("resources: [\"pods/ephemeralcontainers\"]")
+                .contains("enforces PodSecurity 'baseline', which forbids adding NET_RAW and NET_ADMIN")
+                .contains("pod-security.kubernetes.io/enforce=privileged --overwrite")
+                .contains("pod shop/web-1: the pod sets runAsNonRoot: true at pod level");
+        assertThat(preflight.message().split("\nkind: Role\n", -1)).as("the Role YAML is shown once").hasSize(2);
+        assertThat(preflight.checks()).anySatisfy(c -> {
+            assertThat(c.name()).isEqualTo("ephemeral containers (Kubernetes 1.25+)");
+            assertThat(c.status()).isEqualTo(Preflight.Status.OK);
+        });
+    }
+}
