@@ -41,6 +41,7 @@ final class AnalysisEngine implements PacketHandler {
     private final PriorityQueue<FlowSummary> summaries;
     private final Comparator<FlowSummary> interest;
 
+    private FrameObserver observer;
     private int context = -1;
     private String sourceName;
     private boolean multipleSources;
@@ -100,8 +101,19 @@ final class AnalysisEngine implements PacketHandler {
     private long icmpUnreachable;
     private long icmpTimeExceeded;
 
+    private final int sweepInterval;
+    private final int maxLiveFlows;
+    private int peakLiveFlows;
+
     AnalysisEngine(AnalysisOptions options) {
+        this(options, SWEEP_INTERVAL, MAX_LIVE_FLOWS);
+    }
+
+    /** With the live-table bounds made small for tests. */
+    AnalysisEngine(AnalysisOptions options, int sweepInterval, int maxLiveFlows) {
         this.options = options;
+        this.sweepInterval = sweepInterval;
+        this.maxLiveFlows = maxLiveFlows;
         this.dnsTimeoutNanos = options.dnsTimeout().toNanos();
         for (Rule rule : Rule.values()) {
             tallies[rule.ordinal()] = new RuleTally(rule);
@@ -111,6 +123,16 @@ final class AnalysisEngine implements PacketHandler {
                 .thenComparingLong(FlowSummary::bytes)
                 .thenComparingLong(s -> -s.id());
         summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), interest);
+    }
+
+    void observer(FrameObserver observer) {
+        this.observer = observer;
+    }
+
+    private void observe(FrameObserver.Counter counter, int value) {
+        if (observer != null) {
+            observer.counted(counter, context, frame, value);
+        }
     }
 
     void multipleSources(boolean multiple) {
@@ -173,7 +195,7 @@ final class AnalysisEngine implements PacketHandler {
                 icmp(p);
             }
         }
-        if (++sinceSweep >= SWEEP_INTERVAL) {
+        if (++sinceSweep >= sweepInterval) {
             sinceSweep = 0;
             sweep();
         }
@@ -205,7 +227,17 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    int liveFlows() {
+        return table.size();
+    }
+
+    /** The most flows the live table held at a sweep (measured before it retires any). */
+    int peakLiveFlows() {
+        return peakLiveFlows;
+    }
+
     private void sweep() {
+        peakLiveFlows = Math.max(peakLiveFlows, table.size());
         expireDns();
         retireBuffer.clear();
         table.forEach(f -> {
@@ -215,13 +247,13 @@ final class AnalysisEngine implements PacketHandler {
                 retireBuffer.add(f);
             }
         });
-        if (table.size() - retireBuffer.size() > MAX_LIVE_FLOWS) {
+        if (table.size() - retireBuffer.size() > maxLiveFlows) {
             // Still too many: also retire the longest idle, down to three quarters of the bound.
             List<Flow> all = new ArrayList<>(table.size());
             table.forEach(all::add);
             all.removeAll(retireBuffer);
             all.sort(Comparator.comparingLong(f -> f.lastNanos));
-            int excess = all.size() - MAX_LIVE_FLOWS * 3 / 4;
+            int excess = all.size() - maxLiveFlows * 3 / 4;
             retireBuffer.addAll(all.subList(0, excess));
         }
         for (Flow f : retireBuffer) {
@@ -411,6 +443,7 @@ final class AnalysisEngine implements PacketHandler {
         }
         if ((flags & Packet.RST) != 0) {
             resets++;
+            observe(FrameObserver.Counter.RESET, 0);
             if (f.synSeen && !f.synAckSeen && dir != f.clientDir) {
                 refused++;
                 f.refused = true;
@@ -436,6 +469,7 @@ final class AnalysisEngine implements PacketHandler {
     private void tcpFindings(Flow f, int dir, int ta) {
         if ((ta & TcpSequenceAnalysis.ANY_RETRANSMISSION) != 0) {
             retransmissions++;
+            observe(FrameObserver.Counter.RETRANSMISSION, 0);
             if ((ta & TcpSequenceAnalysis.FAST_RETRANSMISSION) != 0) {
                 fastRetransmissions++;
             }
@@ -446,14 +480,17 @@ final class AnalysisEngine implements PacketHandler {
         }
         if ((ta & TcpSequenceAnalysis.DUPLICATE_ACK) != 0) {
             duplicateAcks++;
+            observe(FrameObserver.Counter.DUPLICATE_ACK, 0);
             finding(Rule.TCP_DUPLICATE_ACK, f, dir);
         }
         if ((ta & TcpSequenceAnalysis.LOST_PACKET) != 0) {
             lostSegments++;
+            observe(FrameObserver.Counter.LOST_SEGMENT, 0);
             finding(Rule.TCP_LOST_SEGMENT, f, dir);
         }
         if ((ta & TcpSequenceAnalysis.ZERO_WINDOW) != 0) {
             zeroWindows++;
+            observe(FrameObserver.Counter.ZERO_WINDOW, 0);
             finding(Rule.TCP_ZERO_WINDOW, f, dir);
         }
     }
@@ -466,28 +503,50 @@ final class AnalysisEngine implements PacketHandler {
             dnsOverTcp(f, dir, fwd, d, off, len);
             return;
         }
+        int nextSeq = seq + seglen;
         int start = 0;
-        if (fwd.skipBytes > 0) {
-            if (fwd.expectSeqValid && seq == fwd.expectSeq) {
+        if (fwd.skipBytes > 0 || fwd.pendingHttp != 0) {
+            if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
+                // A gap: Wireshark's reassembly never completes the message, and we no longer know where
+                // messages start, so drop it and look at this segment afresh.
+                fwd.skipBytes = 0;
+                fwd.chunked = false;
+                fwd.pendingHttp = 0;
+            } else {
+                fwd.expectSeq = nextSeq;
+                if (fwd.pendingHttp != 0 && fwd.pendingInHeaders) {
+                    int headerLength = Payloads.headerEnd(d, off, len);
+                    int scan = headerLength > 0 ? headerLength : len;
+                    long contentLength = Payloads.contentLength(d, off, scan);
+                    if (contentLength >= 0) {
+                        fwd.pendingContentLength = contentLength;
+                    }
+                    fwd.pendingChunked |= Payloads.chunked(d, off, scan);
+                    if (headerLength < 0) {
+                        return;
+                    }
+                    fwd.pendingInHeaders = false;
+                    int kind = fwd.pendingHttp;
+                    fwd.pendingHttp = 0;
+                    httpBody(f, dir, fwd, kind, fwd.pendingStatus, fwd.pendingHead, fwd.pendingContentLength,
+                            fwd.pendingChunked, d, off + headerLength, len - headerLength, nextSeq);
+                    return;
+                }
                 if (fwd.chunked) {
-                    fwd.expectSeq = seq + seglen;
                     if (Payloads.endsChunkedBody(d, off, len)) {
                         fwd.skipBytes = 0;
                         fwd.chunked = false;
+                        httpComplete(f, dir, fwd);
                     }
                     return;
                 }
-                if (seglen <= fwd.skipBytes) {
+                if (seglen < fwd.skipBytes) {
                     fwd.skipBytes -= seglen;
-                    fwd.expectSeq = seq + seglen;
                     return;
                 }
                 start = (int) fwd.skipBytes;
                 fwd.skipBytes = 0;
-            } else {
-                // A gap: we no longer know where messages start, so look at this segment afresh.
-                fwd.skipBytes = 0;
-                fwd.chunked = false;
+                httpComplete(f, dir, fwd);
             }
         }
         int o = off + start;
@@ -499,80 +558,112 @@ final class AnalysisEngine implements PacketHandler {
         if (first == 'H') {
             int status = Payloads.httpStatus(d, o, n);
             if (status >= 0) {
-                httpResponse(f, dir, fwd, d, o, n, status, seq + seglen);
+                f.application = Flow.APP_HTTP;
+                boolean head = f.oldestRequestIsHead();
+                long requestNanos = f.popHttpRequest();
+                if (requestNanos >= 0) {
+                    httpLatency.add(now - requestNanos);
+                }
+                httpMessage(f, dir, fwd, HTTP_RESPONSE, status, head, d, o, n, nextSeq);
                 return;
             }
         }
         if (first >= 'A' && first <= 'Z') {
             int methodLength = Payloads.httpRequest(d, o, n);
             if (methodLength > 0) {
-                httpRequest(f, dir, fwd, d, o, n, methodLength, seq + seglen);
+                f.application = Flow.APP_HTTP;
+                f.pushHttpRequest(now, methodLength == 4 && d[o] == 'H' && d[o + 1] == 'E');
+                httpMessage(f, dir, fwd, HTTP_REQUEST, 0, false, d, o, n, nextSeq);
             }
             return;
         }
         if (first >= 20 && first <= 24 && Payloads.tlsRecord(d, o, n)) {
-            tlsRecords(f, dir, fwd, d, o, n, seq + seglen);
+            tlsRecords(f, dir, fwd, d, o, n, nextSeq);
         }
     }
 
-    private void httpRequest(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int methodLength,
-            int nextSeq) {
-        httpRequests++;
-        f.application = Flow.APP_HTTP;
-        f.pushHttpRequest(now);
+    private static final int HTTP_REQUEST = 1;
+    private static final int HTTP_RESPONSE = 2;
+
+    /** A request or status line starts here; the message counts once its headers and body are complete. */
+    private void httpMessage(Flow f, int dir, Flow.TcpDirection fwd, int kind, int status, boolean head, byte[] d,
+            int o, int n, int nextSeq) {
         int headerLength = Payloads.headerEnd(d, o, n);
-        if (headerLength > 0) {
-            long contentLength = Payloads.contentLength(d, o, headerLength);
-            if (Payloads.chunked(d, o, headerLength)) {
-                skipBody(fwd, Long.MAX_VALUE, true, d, o + headerLength, n - headerLength, nextSeq);
-            } else if (contentLength > 0) {
-                skipBody(fwd, contentLength - (n - headerLength), false, d, o, n, nextSeq);
-            }
-        }
-    }
-
-    private void httpResponse(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int status,
-            int nextSeq) {
-        httpResponses++;
-        httpStatus[status]++;
-        f.application = Flow.APP_HTTP;
-        long requestNanos = f.popHttpRequest();
-        if (requestNanos >= 0) {
-            httpLatency.add(now - requestNanos);
-        }
-        if (status >= 400) {
-            Rule rule = status >= 500 ? Rule.HTTP_SERVER_ERROR : Rule.HTTP_CLIENT_ERROR;
-            finding(rule, f, 1 - dir);
-            tally(rule).detail(String.valueOf(status));
-        }
-        int headerLength = Payloads.headerEnd(d, o, n);
-        if (headerLength > 0) {
-            boolean noBody = status < 200 || status == 204 || status == 304;
-            if (noBody) {
-                return;
-            }
-            long contentLength = Payloads.contentLength(d, o, headerLength);
-            if (Payloads.chunked(d, o, headerLength)) {
-                skipBody(fwd, Long.MAX_VALUE, true, d, o + headerLength, n - headerLength, nextSeq);
-            } else if (contentLength >= 0) {
-                skipBody(fwd, contentLength - (n - headerLength), false, d, o, n, nextSeq);
-            } else {
-                // No length: the body runs until the connection closes.
-                skipBody(fwd, Long.MAX_VALUE, false, d, o, n, nextSeq);
-            }
-        }
-    }
-
-    private static void skipBody(Flow.TcpDirection fwd, long remaining, boolean chunked, byte[] d, int o, int n,
-            int nextSeq) {
-        if (chunked && Payloads.endsChunkedBody(d, o, n)) {
-            return;
-        }
-        if (remaining > 0) {
-            fwd.skipBytes = remaining;
-            fwd.chunked = chunked;
+        if (headerLength < 0) {
+            fwd.pendingHttp = kind;
+            fwd.pendingStatus = status;
+            fwd.pendingHead = head;
+            fwd.pendingInHeaders = true;
+            fwd.pendingContentLength = Payloads.contentLength(d, o, n);
+            fwd.pendingChunked = Payloads.chunked(d, o, n);
             fwd.expectSeq = nextSeq;
             fwd.expectSeqValid = true;
+            return;
+        }
+        httpBody(f, dir, fwd, kind, status, head, Payloads.contentLength(d, o, headerLength),
+                Payloads.chunked(d, o, headerLength), d, o + headerLength, n - headerLength, nextSeq);
+    }
+
+    private void httpBody(Flow f, int dir, Flow.TcpDirection fwd, int kind, int status, boolean head,
+            long contentLength, boolean chunked, byte[] d, int bodyOffset, int bodyBytes, int nextSeq) {
+        fwd.pendingHttp = kind;
+        fwd.pendingStatus = status;
+        fwd.pendingInHeaders = false;
+        boolean noBody = kind == HTTP_RESPONSE && (status < 200 || status == 204 || status == 304 || head);
+        if (noBody || (kind == HTTP_REQUEST && contentLength < 0 && !chunked)) {
+            httpComplete(f, dir, fwd);
+            return;
+        }
+        fwd.expectSeq = nextSeq;
+        fwd.expectSeqValid = true;
+        if (chunked) {
+            if (Payloads.endsChunkedBody(d, bodyOffset, bodyBytes)) {
+                httpComplete(f, dir, fwd);
+            } else {
+                fwd.chunked = true;
+                fwd.skipBytes = Long.MAX_VALUE;
+            }
+            return;
+        }
+        if (contentLength >= 0) {
+            long remaining = contentLength - bodyBytes;
+            if (remaining <= 0) {
+                httpComplete(f, dir, fwd);
+            } else {
+                fwd.skipBytes = remaining;
+            }
+            return;
+        }
+        // A response without a length runs until the connection closes: count it now, skip the rest.
+        httpComplete(f, dir, fwd);
+        fwd.skipBytes = Long.MAX_VALUE;
+    }
+
+    private long lastHttpRequestFrame = -1;
+    private long lastHttpResponseFrame = -1;
+
+    private void httpComplete(Flow f, int dir, Flow.TcpDirection fwd) {
+        int kind = fwd.pendingHttp;
+        fwd.pendingHttp = 0;
+        if (kind == HTTP_REQUEST) {
+            if (lastHttpRequestFrame != frame) {
+                lastHttpRequestFrame = frame;
+                httpRequests++;
+                observe(FrameObserver.Counter.HTTP_REQUEST, 0);
+            }
+        } else if (kind == HTTP_RESPONSE) {
+            int status = fwd.pendingStatus;
+            if (lastHttpResponseFrame != frame) {
+                lastHttpResponseFrame = frame;
+                httpResponses++;
+            }
+            httpStatus[status]++;
+            observe(FrameObserver.Counter.HTTP_RESPONSE, status);
+            if (status >= 400) {
+                Rule rule = status >= 500 ? Rule.HTTP_SERVER_ERROR : Rule.HTTP_CLIENT_ERROR;
+                finding(rule, f, 1 - dir);
+                tally(rule).detail(String.valueOf(status));
+            }
         }
     }
 
@@ -589,6 +680,7 @@ final class AnalysisEngine implements PacketHandler {
             if (type == 21) {
                 if (!alertCounted) {
                     tlsAlerts++;
+                    observe(FrameObserver.Counter.TLS_ALERT, 0);
                     alertCounted = true;
                 }
                 String description;
@@ -692,6 +784,7 @@ final class AnalysisEngine implements PacketHandler {
             if (lastQueryFrame != frame) {
                 lastQueryFrame = frame;
                 dnsQueries++;
+                observe(FrameObserver.Counter.DNS_QUERY, 0);
             }
             DnsKey key = new DnsKey(context, cHi, cLo, cPort, sHi, sLo, sPort, id, tcp);
             if (!pendingDns.containsKey(key)) {
@@ -712,7 +805,12 @@ final class AnalysisEngine implements PacketHandler {
         // The response goes from server to client: the query's client is this packet's destination.
         PendingQuery query = pendingDns.remove(new DnsKey(context, sHi, sLo, sPort, cHi, cLo, cPort, id, tcp));
         if (query != null) {
-            dnsLatency.add(now - query.nanos);
+            if (now - query.nanos > dnsTimeoutNanos) {
+                // Too late to help the resolver, which gave up: unanswered as far as the client is concerned.
+                unanswered(query);
+            } else {
+                dnsLatency.add(now - query.nanos);
+            }
         }
         switch (rcode) {
             case 0:
@@ -727,6 +825,7 @@ final class AnalysisEngine implements PacketHandler {
                 if (lastServfailFrame != frame) {
                     lastServfailFrame = frame;
                     servfail++;
+                    observe(FrameObserver.Counter.DNS_SERVFAIL, 0);
                     finding(Rule.DNS_SERVFAIL, f, 1 - dir);
                     tally(Rule.DNS_SERVFAIL).detail(nameOrUnknown(d, o, n));
                 }
@@ -735,6 +834,7 @@ final class AnalysisEngine implements PacketHandler {
                 if (lastNxFrame != frame) {
                     lastNxFrame = frame;
                     nxdomain++;
+                    observe(FrameObserver.Counter.DNS_NXDOMAIN, 0);
                     String name = Payloads.dnsQuestionName(d, o, n);
                     if (nxEvents.size() < MAX_DNS_NAMES) {
                         nxEvents.add(new NxEvent(name, frame, now, f, f.id, 1 - dir));
@@ -747,6 +847,7 @@ final class AnalysisEngine implements PacketHandler {
                 if (lastRefusedFrame != frame) {
                     lastRefusedFrame = frame;
                     dnsRefused++;
+                    observe(FrameObserver.Counter.DNS_REFUSED, 0);
                     finding(Rule.DNS_REFUSED, f, 1 - dir);
                     tally(Rule.DNS_REFUSED).detail(nameOrUnknown(d, o, n));
                 }
@@ -869,6 +970,7 @@ final class AnalysisEngine implements PacketHandler {
         Rule rule = unreachable ? Rule.ICMP_UNREACHABLE : Rule.ICMP_TIME_EXCEEDED;
         if (unreachable) {
             icmpUnreachable++;
+            observe(FrameObserver.Counter.ICMP_UNREACHABLE, 0);
         } else {
             icmpTimeExceeded++;
         }

@@ -46,6 +46,11 @@ public final class Analyzer {
      */
     public static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
             List<Marker> markers) {
+        return analyze(captures, names, options, markers, null);
+    }
+
+    static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
+            List<Marker> markers, FrameObserver observer) {
         Objects.requireNonNull(captures, "captures");
         Objects.requireNonNull(names, "names");
         Objects.requireNonNull(options, "options");
@@ -58,6 +63,7 @@ public final class Analyzer {
                     + " captures: give one display name per capture, in the same order.");
         }
         AnalysisEngine engine = new AnalysisEngine(options);
+        engine.observer(observer);
         engine.multipleSources(captures.size() > 1);
         Set<String> linkTypes = new LinkedHashSet<>();
         List<CaptureProblem> problems = new ArrayList<>();

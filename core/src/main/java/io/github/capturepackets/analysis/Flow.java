@@ -55,6 +55,7 @@ final class Flow {
 
     // HTTP request times waiting for a response (a small ring; pipelining deeper than this is rare).
     long[] httpRequestNanos;
+    boolean[] httpRequestIsHead;
     int httpHead;
     int httpCount;
 
@@ -117,16 +118,24 @@ final class Flow {
         return ruleCounts != null;
     }
 
-    void pushHttpRequest(long nanos) {
+    void pushHttpRequest(long nanos, boolean head) {
         if (httpRequestNanos == null) {
             httpRequestNanos = new long[8];
+            httpRequestIsHead = new boolean[8];
         }
         if (httpCount == httpRequestNanos.length) {
             httpHead = (httpHead + 1) % httpRequestNanos.length;
             httpCount--;
         }
-        httpRequestNanos[(httpHead + httpCount) % httpRequestNanos.length] = nanos;
+        int slot = (httpHead + httpCount) % httpRequestNanos.length;
+        httpRequestNanos[slot] = nanos;
+        httpRequestIsHead[slot] = head;
         httpCount++;
+    }
+
+    /** Whether the oldest pending request is a HEAD (its response has no body). */
+    boolean oldestRequestIsHead() {
+        return httpCount > 0 && httpRequestIsHead[httpHead];
     }
 
     /** The oldest pending request time, or -1. */
@@ -163,6 +172,16 @@ final class Flow {
         int expectSeq;
         boolean expectSeqValid;
         boolean chunked;
+        /**
+         * An HTTP message whose headers started but whose headers or body are not complete yet: Wireshark
+         * (reassembling) reports it at the frame where it completes, and never when it does not.
+         */
+        int pendingHttp;
+        int pendingStatus;
+        boolean pendingInHeaders;
+        long pendingContentLength;
+        boolean pendingChunked;
+        boolean pendingHead;
         // DNS over TCP: length-prefixed messages split over segments.
         byte[] dnsBuffer;
         int dnsBuffered;
@@ -186,6 +205,7 @@ final class Flow {
             expectSeq = 0;
             expectSeqValid = false;
             chunked = false;
+            pendingHttp = 0;
             dnsBuffered = 0;
         }
     }

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# Makes real captures of real network faults: real tcpdump, real kernel TCP/IP, real servers and clients,
+# all inside throw-away network namespaces (client <-> router with nftables <-> server), IPv4 and IPv6.
+#
+# usage: make-captures.sh OUTDIR        (root; needs ip, nft, tcpdump, openssl, python3)
+#
+# Writes OUTDIR/<scenario>/<view>.pcap for every scenario and view, and OUTDIR/manifest.tsv
+# (scenario, view, file, link type, packets). Views: ethernet (client veth), linux_sll2 (client -i any),
+# linux_sll (client -i any -y LINUX_SLL), server-ethernet (server veth: the real sender's view).
+# Exit status 77 means "cannot run here" (not root, a tool missing): callers skip rather than fail.
+#
+# Not producible on this kernel: delay and reordering by netem (sch_netem is missing). Loss comes from
+# nftables in the router; latency from servers that sleep before answering (DNS "slow", HTTP /delay).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOOLS=$HERE/scenario_tools.py
+PREFIX=cpcap
+
+skip() { echo "make-captures: cannot run here: $*" >&2; exit 77; }
+die() { echo "make-captures: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tcpdump); run the tests as root"
+for tool in ip nft tcpdump openssl timeout; do
+  command -v "$tool" >/dev/null || skip "'$tool' is missing (apt-get install -y iproute2 nftables tcpdump openssl)"
+done
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3) || skip "'python3' is missing (apt-get install -y python3)"
+
+OUT=$(mkdir -p "$1" && cd "$1" && pwd)
+# Unique per run (pid + random) so parallel and aborted runs never collide; the pid lets a later run
+# recognise namespaces whose creator died without cleaning up.
+ID="$PREFIX-$$-$RANDOM"
+NSC=$ID-c
+NSR=$ID-r
+NSS=$ID-s
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/$ID.XXXXXX")
+BG=()
+
+cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${BG[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${BG[@]}"; do wait "$pid" 2>/dev/null; done
+  for ns in "$NSC" "$NSR" "$NSS"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Namespaces left by runs that were killed before their trap ran.
+for ns in $(ip netns list | awk '{print $1}' | grep "^$PREFIX-" || true); do
+  creator=$(echo "$ns" | cut -d- -f2)
+  if ! kill -0 "$creator" 2>/dev/null; then
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  fi
+done
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ------------------------------------------------------------------ topology
+#   client 10.77.1.2 fd77:1::2  --  10.77.1.1 fd77:1::1  router  10.77.2.1 fd77:2::1  --  server 10.77.2.2 fd77:2::2
+ip netns add "$NSC"
+ip netns add "$NSR"
+ip netns add "$NSS"
+ip link add eth0 netns "$NSC" type veth peer name c0 netns "$NSR"
+ip link add eth0 netns "$NSS" type veth peer name s0 netns "$NSR"
+for ns in "$NSC" "$NSR" "$NSS"; do
+  nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+    net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.all.router_solicitations=0 \
+    net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+  ip -n "$ns" link set lo up
+done
+nsx "$NSR" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+# One MSS per packet, as on a real wire: no 64 KB GSO super-packets in the captures, and the router's
+# random drops hit single segments.
+ip -n "$NSC" link set eth0 gso_max_segs 1
+ip -n "$NSS" link set eth0 gso_max_segs 1
+ip -n "$NSR" link set c0 gso_max_segs 1
+ip -n "$NSR" link set s0 gso_max_segs 1
+ip -n "$NSC" addr add 10.77.1.2/24 dev eth0
+ip -n "$NSC" addr add fd77:1::2/64 dev eth0 nodad
+ip -n "$NSR" addr add 10.77.1.1/24 dev c0
+ip -n "$NSR" addr add fd77:1::1/64 dev c0 nodad
+ip -n "$NSR" addr add 10.77.2.1/24 dev s0
+ip -n "$NSR" addr add fd77:2::1/64 dev s0 nodad
+ip -n "$NSS" addr add 10.77.2.2/24 dev eth0
+ip -n "$NSS" addr add fd77:2::2/64 dev eth0 nodad
+for link in "$NSC eth0" "$NSR c0" "$NSR s0" "$NSS eth0"; do
+  set -- $link
+  ip -n "$1" link set "$2" up
+done
+ip -n "$NSC" route add default via 10.77.1.1
+ip -n "$NSC" -6 route add default via fd77:1::1
+ip -n "$NSS" route add default via 10.77.2.1
+ip -n "$NSS" -6 route add default via fd77:2::1
+
+# The router: SYNs to 8081 vanish; the "loss" chain gets random-drop rules during the loss scenario.
+nsx "$NSR" nft -f - <<'EOF'
+table inet faults {
+  chain loss {
+  }
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    tcp dport 8081 drop
+    jump loss
+  }
+}
+EOF
+
+# ------------------------------------------------------------------ certificates and servers
+CERTS=$WORK/certs
+mkdir -p "$CERTS"
+(
+  cd "$CERTS"
+  for ca in ca other-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ca.key" -out "$ca.pem" \
+      -days 2 -subj "/CN=Capture Packets scenario $ca" 2>/dev/null
+  done
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr \
+    -subj "/CN=web.example.test" 2>/dev/null
+  printf 'subjectAltName=DNS:web.example.test,DNS:api.example.test\nbasicConstraints=CA:FALSE\n' >server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+    -extfile server.ext 2>/dev/null
+) || die "openssl could not make the test certificates"
+
+wait_for_file() { # file seconds what
+  local i
+  for ((i = 0; i < $2 * 50; i++)); do
+    [ -s "$1" ] && return 0
+    sleep 0.02
+  done
+  die "timed out waiting for $3"
+}
+
+ip netns exec "$NSS" "$PYTHON" "$TOOLS" serve --certs "$CERTS" --ready "$WORK/servers.ready" >"$WORK/servers.log" 2>&1 &
+BG+=($!)
+wait_for_file "$WORK/servers.ready" 10 "the servers (see $WORK/servers.log)"
+# Fill the neighbour caches before anything is captured.
+for server in 10.77.2.2 fd77:2::2; do
+  nsx "$NSC" "$PYTHON" -c 'import socket, sys; socket.create_connection((sys.argv[1], 8060), 3).close()' "$server" ||
+    die "no path from the client to the server at $server"
+done
+
+# ------------------------------------------------------------------ capturing
+: >"$OUT/manifest.tsv"
+CAPS=()
+VIEWS=()
+SCENARIO=
+
+start_captures() { # scenario
+  SCENARIO=$1
+  mkdir -p "$OUT/$SCENARIO"
+  CAPS=()
+  VIEWS=()
+  tcpdump_bg "$NSC" ethernet -i eth0
+  tcpdump_bg "$NSC" linux_sll2 -i any
+  tcpdump_bg "$NSC" linux_sll -i any -y LINUX_SLL
+  tcpdump_bg "$NSS" server-ethernet -i eth0
+  local view
+  for view in "${VIEWS[@]}"; do
+    local log=$OUT/$SCENARIO/$view.log i
+    for ((i = 0; i < 250; i++)); do
+      grep -q "listening on" "$log" 2>/dev/null && continue 2
+      sleep 0.02
+    done
+    die "tcpdump for $SCENARIO/$view did not start: $(cat "$log")"
+  done
+}
+
+tcpdump_bg() { # ns view tcpdump-args...
+  local ns=$1 view=$2
+  shift 2
+  # Not through nsx: a backgrounded function is a subshell, and SIGTERM must reach tcpdump itself.
+  ip netns exec "$ns" tcpdump -Z root --immediate-mode -U -n -B 65536 -w "$OUT/$SCENARIO/$view.pcap" "$@" \
+    2>"$OUT/$SCENARIO/$view.log" &
+  CAPS+=($!)
+  BG+=($!)
+  VIEWS+=("$view")
+}
+
+stop_captures() {
+  sleep 0.3 # the last FIN/ACKs
+  local pid i view log
+  kill -TERM "${CAPS[@]}"
+  for pid in "${CAPS[@]}"; do wait "$pid" || die "tcpdump ($SCENARIO) exited with status $?"; done
+  for ((i = 0; i < ${#VIEWS[@]}; i++)); do
+    view=${VIEWS[$i]}
+    log=$OUT/$SCENARIO/$view.log
+    local packets dropped linktype
+    packets=$(sed -n 's/^\([0-9]*\) packets\? captured.*/\1/p' "$log")
+    dropped=$(sed -n 's/^\([0-9]*\) packets\? dropped by kernel.*/\1/p' "$log")
+    [ -n "$packets" ] || die "tcpdump ($SCENARIO/$view) wrote no statistics: $(cat "$log")"
+    [ "$dropped" = 0 ] || die "tcpdump ($SCENARIO/$view) lost $dropped packets in the kernel"
+    case $view in
+      ethernet | server-ethernet) linktype=1 ;;
+      linux_sll) linktype=113 ;;
+      linux_sll2) linktype=276 ;;
+    esac
+    printf '%s\t%s\t%s\t%s\t%s\n' "$SCENARIO" "$view" "$SCENARIO/$view.pcap" "$linktype" "$packets" \
+      >>"$OUT/manifest.tsv"
+  done
+  echo "make-captures: $SCENARIO done" >&2
+}
+
+client() { # scenario-client args... (bounded in time)
+  timeout 60 ip netns exec "$NSC" "$PYTHON" "$TOOLS" "$@" || die "client '$1' failed (status $?)"
+}
+
+# ------------------------------------------------------------------ scenarios
+# tcp-resets: 5 refused connects (RST/ACK answering SYN; 3 IPv4, 2 IPv6) and 3 connections the server
+# aborts mid-response with SO_LINGER 0 (2 IPv4, 1 IPv6): 8 RST frames.
+start_captures tcp-resets
+client resets
+stop_captures
+
+# tcp-loss: ~4 % random loss each way on port 8080 while 3 MB go down and up over IPv4 and IPv6.
+nsx "$NSR" nft add rule inet faults loss tcp dport 8080 numgen random mod 25 == 0 drop
+nsx "$NSR" nft add rule inet faults loss tcp sport 8080 numgen random mod 25 == 0 drop
+start_captures tcp-loss
+client loss --size 3000000
+stop_captures
+nsx "$NSR" nft flush chain inet faults loss
+
+# tcp-unanswered: SYNs to 8081 dropped by the router (IPv4 and IPv6, each SYN plus one retransmission),
+# and an echo connection still open when the capture stops.
+start_captures tcp-unanswered
+ip netns exec "$NSC" timeout 60 "$PYTHON" "$TOOLS" unanswered --ready "$WORK/unanswered.ready" &
+UNANSWERED=$!
+BG+=($UNANSWERED)
+wait_for_file "$WORK/unanswered.ready" 10 "the unanswered-SYN client"
+stop_captures
+kill -TERM "$UNANSWERED" 2>/dev/null || true
+
+# tcp-zero-window: the server's consumer stalls 1.5 s with a 4 KB receive buffer while 2 MB arrive.
+start_captures tcp-zero-window
+client zero-window --size 2000000
+stop_captures
+
+# dns: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, never answered, a 150 ms slow answer, IPv6, DNS over TCP,
+# and Kubernetes search-domain expansion (ndots:5).
+start_captures dns
+client dns
+stop_captures
+
+# http: keep-alive sessions on 8080 (IPv4, IPv6) and 9090 (not an HTTP port for tshark) with 200, 404,
+# 500, 503 and slow answers.
+start_captures http
+client http
+stop_captures
+
+# tls: unknown-CA alert, protocol-version alert, successful handshakes with SNI on 443 and 8443.
+start_captures tls
+client tls --certs "$CERTS"
+stop_captures
+
+# icmp: UDP to a closed port (ICMP 3/3, ICMPv6 1/4), to an unroutable network (router: ICMP 3/0,
+# ICMPv6 1/0), and with TTL 1 (router: ICMP 11, ICMPv6 3).
+start_captures icmp
+client icmp
+stop_captures
+
+# ipv6: IPv6-only mix of HTTP keep-alive, bulk download, refused and reset connections, echo, TLS.
+start_captures ipv6
+client ipv6 --certs "$CERTS"
+stop_captures
+
+echo "make-captures: all scenarios written to $OUT" >&2
