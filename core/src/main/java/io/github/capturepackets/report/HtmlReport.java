@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A single self-contained HTML page: inline CSS, script and SVG, and a Content-Security-Policy that forbids
@@ -28,6 +29,7 @@ final class HtmlReport {
     static final int MAX_SOURCES = 50;
 
     private static final int WIDTH = 1100;
+    private static final int MAX_LABEL = 46;
 
     private HtmlReport() {
     }
@@ -167,72 +169,123 @@ final class HtmlReport {
         html.append("<section id=\"stats\">\n<h2>Key stats</h2>\n<div class=\"cards\">\n");
         Stats.Tcp tcp = stats.tcp();
         if (tcp != null) {
-            card(html, "TCP", new String[][] {
-                    {"Connections", Format.count(tcp.connections())},
-                    {"Resets", Format.count(tcp.resets()) + " (" + Format.count(tcp.refused()) + " refused, "
-                            + Format.count(tcp.midStreamResets()) + " mid-stream)"},
-                    {"Retransmissions", Format.count(tcp.retransmissions()) + " ("
-                            + Format.count(tcp.fastRetransmissions()) + " fast, "
-                            + Format.count(tcp.spuriousRetransmissions()) + " spurious)"},
-                    {"Duplicate ACKs", Format.count(tcp.duplicateAcks())},
-                    {"Segments not captured", Format.count(tcp.lostSegments())},
-                    {"Zero windows", Format.count(tcp.zeroWindows())},
-                    {"Unanswered SYNs", Format.count(tcp.unansweredSyns())},
-                    {"Not closed", Format.count(tcp.notClosed())},
-                    {"Median handshake RTT", Format.duration(tcp.medianHandshakeRtt())}});
+            Card card = new Card(html, "TCP");
+            card.row("Connections", tcp.connections());
+            card.row("Resets", tcp.resets());
+            card.sub("refused", tcp.refused());
+            card.sub("mid-stream", tcp.midStreamResets());
+            card.row("Retransmissions", tcp.retransmissions());
+            card.sub("fast", tcp.fastRetransmissions());
+            card.sub("spurious", tcp.spuriousRetransmissions());
+            card.row("Duplicate ACKs", tcp.duplicateAcks());
+            card.row("Segments not captured", tcp.lostSegments());
+            card.row("Zero windows", tcp.zeroWindows());
+            card.row("Unanswered SYNs", tcp.unansweredSyns());
+            card.row("Not closed", tcp.notClosed());
+            card.row("Median handshake RTT", Format.duration(tcp.medianHandshakeRtt()));
+            card.end();
         }
         Stats.Dns dns = stats.dns();
         if (dns != null) {
-            card(html, "DNS", new String[][] {
-                    {"Queries", Format.count(dns.queries())},
-                    {"Responses", Format.count(dns.responses())},
-                    {"NXDOMAIN", Format.count(dns.nxdomain())},
-                    {"Search-domain NXDOMAIN", Format.count(dns.searchNxdomain())},
-                    {"SERVFAIL", Format.count(dns.servfail())},
-                    {"REFUSED", Format.count(dns.refused())},
-                    {"Unanswered", Format.count(dns.unanswered())},
-                    {"Median latency", Format.duration(dns.medianLatency())},
-                    {"Max latency", Format.duration(dns.maxLatency())}});
+            Card card = new Card(html, "DNS");
+            card.row("Queries", dns.queries());
+            card.row("Responses", dns.responses());
+            card.row("NXDOMAIN", dns.nxdomain());
+            card.sub("search-domain, expected", dns.searchNxdomain());
+            card.row("SERVFAIL", dns.servfail());
+            card.row("REFUSED", dns.refused());
+            card.row("Unanswered", dns.unanswered());
+            card.row("Median latency", Format.duration(dns.medianLatency()));
+            card.row("Max latency", Format.duration(dns.maxLatency()));
+            card.end();
         }
         Stats.Http http = stats.http();
         if (http != null) {
-            card(html, "HTTP", new String[][] {
-                    {"Requests", Format.count(http.requests())},
-                    {"Responses", Format.count(http.responses())},
-                    {"By status", Format.counts(http.status(), 20)},
-                    {"4xx", Format.count(http.clientErrors())},
-                    {"5xx", Format.count(http.serverErrors())},
-                    {"Median latency", Format.duration(http.medianLatency())},
-                    {"Max latency", Format.duration(http.maxLatency())}});
+            Card card = new Card(html, "HTTP");
+            card.row("Requests", http.requests());
+            card.row("Responses", http.responses());
+            card.map(http.status(), 12);
+            card.row("4xx", http.clientErrors());
+            card.row("5xx", http.serverErrors());
+            card.row("Median latency", Format.duration(http.medianLatency()));
+            card.row("Max latency", Format.duration(http.maxLatency()));
+            card.end();
         }
         Stats.Tls tls = stats.tls();
         if (tls != null) {
-            card(html, "TLS", new String[][] {
-                    {"ClientHellos", Format.count(tls.clientHellos())},
-                    {"Server names", Format.counts(tls.serverNames(), 20)},
-                    {"Versions", Format.counts(tls.versions(), 10)},
-                    {"Alerts", Format.count(tls.alerts())},
-                    {"Alert kinds", Format.counts(tls.alertDescriptions(), 20)}});
+            Card card = new Card(html, "TLS");
+            card.row("ClientHellos", tls.clientHellos());
+            card.head("Server names", tls.serverNames());
+            card.map(tls.serverNames(), 8);
+            card.head("Versions", tls.versions());
+            card.map(tls.versions(), 5);
+            card.row("Alerts", tls.alerts());
+            card.map(tls.alertDescriptions(), 8);
+            card.end();
         }
         Stats.Icmp icmp = stats.icmp();
         if (icmp != null) {
-            card(html, "ICMP", new String[][] {
-                    {"Destination unreachable", Format.count(icmp.unreachable())},
-                    {"Time exceeded", Format.count(icmp.timeExceeded())}});
+            Card card = new Card(html, "ICMP");
+            card.row("Destination unreachable", icmp.unreachable());
+            card.row("Time exceeded", icmp.timeExceeded());
+            card.end();
         }
         html.append("</div>\n</section>\n");
     }
 
-    private static void card(StringBuilder html, String title, String[][] rows) {
-        html.append("<div class=\"card\" id=\"stats-").append(esc(title.toLowerCase(Locale.ROOT))).append("\"><h3>")
-                .append(esc(title)).append("</h3><dl>");
-        for (String[] row : rows) {
-            String value = row[1].isEmpty() ? "-" : row[1];
-            boolean zero = value.equals("0") || value.startsWith("0 (0 ") || value.equals("-");
-            html.append("<div").append(zero ? " class=\"zero\"" : "").append("><dt>").append(esc(row[0]))
-                    .append("</dt><dd>").append(esc(value)).append("</dd></div>");
+    /** A stats card: a name and a value per row, indented rows for the parts of the row above. */
+    private static final class Card {
+        private final StringBuilder html;
+
+        Card(StringBuilder html, String title) {
+            this.html = html;
+            html.append("<div class=\"card\" id=\"stats-").append(esc(title.toLowerCase(Locale.ROOT)))
+                    .append("\"><h3>").append(esc(title)).append("</h3><dl>");
         }
-        html.append("</dl></div>\n");
+
+        void row(String name, long value) {
+            line("", name, Format.count(value), value == 0);
+        }
+
+        void row(String name, String value) {
+            line("", name, value.isEmpty() ? "-" : value, value.isEmpty());
+        }
+
+        /** A heading row for the map below it, left out when the map is empty. */
+        void head(String name, Map<?, Long> below) {
+            if (below != null && !below.isEmpty()) {
+                line("", name, "", false);
+            }
+        }
+
+        void sub(String name, long value) {
+            line("sub", name, Format.count(value), value == 0);
+        }
+
+        void map(Map<?, Long> counts, int max) {
+            if (counts == null) {
+                return;
+            }
+            int shown = 0;
+            for (Map.Entry<?, Long> entry : counts.entrySet()) {
+                if (shown++ == max) {
+                    line("sub", "... and " + (counts.size() - max) + " more", "", true);
+                    break;
+                }
+                long value = entry.getValue() == null ? 0 : entry.getValue();
+                line("sub", String.valueOf(entry.getKey()), Format.count(value), value == 0);
+            }
+        }
+
+        private void line(String kind, String name, String value, boolean quiet) {
+            String classes = (kind + (quiet ? " zero" : "")).trim();
+            html.append("<div").append(classes.isEmpty() ? "" : " class=\"" + classes + "\"").append("><dt>")
+                    .append(esc(name)).append("</dt><dd>").append(esc(value)).append("</dd></div>");
+        }
+
+        void end() {
+            html.append("</dl></div>\n");
+        }
     }
 
     private static void timeline(StringBuilder html, AnalysisReport report, List<FlowSummary> shownFlows) {
@@ -267,15 +320,14 @@ final class HtmlReport {
             last = max(last, finding.firstTime());
         }
         long span = Math.max(Duration.between(first, last).toNanos(), 1_000_000L);
-        Axis axis = new Axis(first, span, flows.size() <= 150 ? 250 : 20);
-
         int rowHeight = flows.size() <= 40 ? 20 : flows.size() <= 150 ? 14 : flows.size() <= 400 ? 8 : 5;
         boolean labels = rowHeight >= 14;
-        int markerLanes = Math.min(markers.size(), 3);
-        int axisTop = 4 + markerLanes * 14;
-        int findingsLane = axisTop + 22;
-        int rowsTop = findingsLane + 20;
-        int height = rowsTop + flows.size() * rowHeight + 8;
+        int longestLabel = 0;
+        for (FlowSummary flow : flows) {
+            longestLabel = Math.max(longestLabel, Math.min(label(flow).length(), MAX_LABEL));
+        }
+        // 11px monospace is about 6.7px per character; the lane title needs about 110px.
+        Axis axis = new Axis(first, span, labels ? Math.max(110, (int) Math.ceil(longestLabel * 6.8) + 16) : 110);
 
         html.append("<div class=\"legend\">")
                 .append(legend("closed", "closed")).append(legend("open", "open at end"))
@@ -287,34 +339,63 @@ final class HtmlReport {
                 .append("<span class=\"legend-item\"><svg width=\"14\" height=\"14\"><line x1=\"7\" y1=\"0\" x2=\"7\"")
                 .append(" y2=\"14\" class=\"tl-marker-line\"/></svg>test marker</span>")
                 .append("</div>\n");
-        html.append("<div class=\"timeline-scroll\"><svg id=\"timeline-svg\" role=\"img\" aria-label=\"")
-                .append("Timeline of ").append(flows.size()).append(" flows\" viewBox=\"0 0 ").append(WIDTH)
-                .append(' ').append(height).append("\" width=\"").append(WIDTH).append("\" height=\"")
-                .append(height).append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
 
-        // Grid and time axis: offsets from the first packet, which is what one compares with test logs.
+        // Two drawings with the same x scale: the axis, markers' labels and the first occurrence of each rule
+        // stay in view above the flow rows, which scroll inside their box when there are many.
+        int markerLanes = Math.min(markers.size(), 3);
+        int axisY = 4 + markerLanes * 14 + 12;
+        int findingsTop = axisY + 8;
+        int headHeight = findingsTop + 20;
+        html.append("<div class=\"timeline\"><svg id=\"timeline-axis\" class=\"timeline-axis\" viewBox=\"0 0 ")
+                .append(WIDTH).append(' ').append(headHeight).append("\" width=\"").append(WIDTH).append("\" height=\"")
+                .append(headHeight).append("\" xmlns=\"http://www.w3.org/2000/svg\" aria-hidden=\"true\">\n");
         for (long tick = 0; tick <= span; tick += axis.step) {
             double x = axis.x(first.plusNanos(tick));
-            html.append("<line class=\"tl-grid\" x1=\"").append(num(x)).append("\" y1=\"").append(axisTop + 14)
-                    .append("\" x2=\"").append(num(x)).append("\" y2=\"").append(height).append("\"/>")
-                    .append("<text class=\"tl-tick\" x=\"").append(num(x)).append("\" y=\"").append(axisTop + 11)
-                    .append("\">+").append(esc(Format.duration(Duration.ofNanos(tick)).replace(".0 ", " ")))
-                    .append("</text>\n");
+            html.append("<line class=\"tl-grid\" x1=\"").append(num(x)).append("\" y1=\"").append(axisY + 3)
+                    .append("\" x2=\"").append(num(x)).append("\" y2=\"").append(headHeight).append("\"/>")
+                    .append("<text class=\"tl-tick\" x=\"").append(num(x)).append("\" y=\"").append(axisY)
+                    .append(tick == 0 ? "\" text-anchor=\"start" : x > WIDTH - 50 ? "\" text-anchor=\"end" : "")
+                    .append("\">")
+                    .append(tick == 0 ? "0" : "+" + esc(tickLabel(tick, axis.step))).append("</text>\n");
         }
-        if (!verdicts.isEmpty() || !flows.isEmpty()) {
-            html.append("<text class=\"tl-lane\" x=\"").append(axis.left - 8).append("\" y=\"")
-                    .append(findingsLane + 13).append("\">first occurrence</text>\n");
-        }
+        html.append("<text class=\"tl-lane\" x=\"").append(axis.left - 8).append("\" y=\"").append(findingsTop + 13)
+                .append("\">first of each rule</text>\n");
         for (Finding finding : verdicts) {
             double x = axis.x(finding.firstTime());
             html.append("<g class=\"tl-finding\"><title>").append(esc(findingTitle(finding))).append("</title>")
                     .append("<path class=\"sev-fill-").append(severityClass(finding.severity())).append("\" d=\"M")
-                    .append(num(x)).append(' ').append(findingsLane + 16).append(" l-6 -12 h12 z\"/></g>\n");
+                    .append(num(x)).append(' ').append(findingsTop + 16).append(" l-6 -12 h12 z\"/></g>\n");
         }
+        for (int i = 0; i < markers.size(); i++) {
+            Marker marker = markers.get(i);
+            double x = axis.x(marker.time());
+            int labelY = 12 + (i % Math.max(markerLanes, 1)) * 14;
+            // Labels near the right edge go to the left of their line so they are not cut off.
+            boolean leftOfLine = x > WIDTH - 200;
+            html.append("<g class=\"tl-marker\"><title>").append(esc(Format.time(marker.time()) + "  "
+                            + marker.label())).append("</title>")
+                    .append("<line class=\"tl-marker-line\" x1=\"").append(num(x)).append("\" y1=\"")
+                    .append(labelY - 10).append("\" x2=\"").append(num(x)).append("\" y2=\"").append(headHeight)
+                    .append("\"/><text class=\"tl-marker-label\" x=\"").append(num(leftOfLine ? x - 3 : x + 3))
+                    .append("\" y=\"").append(labelY).append(leftOfLine ? "\" text-anchor=\"end" : "").append("\">")
+                    .append(esc(shorten(marker.label(), 32))).append("</text></g>\n");
+        }
+        html.append("</svg>\n");
 
+        int height = flows.size() * rowHeight + 6;
+        html.append("<div class=\"timeline-scroll\"><svg id=\"timeline-svg\" role=\"img\" aria-label=\"")
+                .append("Timeline of ").append(flows.size()).append(" flows\" viewBox=\"0 0 ").append(WIDTH)
+                .append(' ').append(height).append("\" width=\"").append(WIDTH).append("\" height=\"")
+                .append(height).append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
+        for (long tick = 0; tick <= span; tick += axis.step) {
+            double x = axis.x(first.plusNanos(tick));
+            html.append("<line class=\"tl-grid\" x1=\"").append(num(x)).append("\" y1=\"0\" x2=\"").append(num(x))
+                    .append("\" y2=\"").append(height).append("\"/>");
+        }
+        html.append('\n');
         for (int i = 0; i < flows.size(); i++) {
             FlowSummary flow = flows.get(i);
-            int y = rowsTop + i * rowHeight;
+            int y = 3 + i * rowHeight;
             double barHeight = Math.max(rowHeight * 0.65, 3);
             double barY = y + (rowHeight - barHeight) / 2;
             double x1 = axis.x(flow.start());
@@ -325,8 +406,8 @@ final class HtmlReport {
                     .append("\" height=\"").append(rowHeight).append("\"/>");
             if (labels) {
                 html.append("<text class=\"tl-label\" x=\"").append(axis.left - 8).append("\" y=\"")
-                        .append(y + rowHeight - 5).append("\">").append(esc(shorten("#" + flow.id() + " "
-                                + Format.flowText(flow), 40))).append("</text>");
+                        .append(y + rowHeight - 5).append("\">").append(esc(shorten(label(flow), MAX_LABEL)))
+                        .append("</text>");
             }
             html.append("<rect class=\"tl-bar state-").append(stateClass(flow)).append("\" x=\"").append(num(x1))
                     .append("\" y=\"").append(num(barY)).append("\" width=\"").append(num(x2 - x1))
@@ -346,19 +427,12 @@ final class HtmlReport {
             }
             html.append("</g>\n");
         }
-
-        for (int i = 0; i < markers.size(); i++) {
-            Marker marker = markers.get(i);
+        for (Marker marker : markers) {
             double x = axis.x(marker.time());
-            int labelY = 14 + (i % Math.max(markerLanes, 1)) * 14;
-            html.append("<g class=\"tl-marker\"><title>").append(esc(Format.time(marker.time()) + "  "
-                            + marker.label())).append("</title>")
-                    .append("<line class=\"tl-marker-line\" x1=\"").append(num(x)).append("\" y1=\"")
-                    .append(labelY + 2).append("\" x2=\"").append(num(x)).append("\" y2=\"").append(height)
-                    .append("\"/><text class=\"tl-marker-label\" x=\"").append(num(x + 3)).append("\" y=\"")
-                    .append(labelY).append("\">").append(esc(shorten(marker.label(), 32))).append("</text></g>\n");
+            html.append("<line class=\"tl-marker-line\" x1=\"").append(num(x)).append("\" y1=\"0\" x2=\"")
+                    .append(num(x)).append("\" y2=\"").append(height).append("\"/>\n");
         }
-        html.append("</svg></div>\n");
+        html.append("</svg></div></div>\n");
         if (!markers.isEmpty()) {
             html.append("<details class=\"markers\"><summary>").append(Format.plural(markers.size(), "test marker",
                     "test markers")).append("</summary><ol>");
@@ -369,6 +443,21 @@ final class HtmlReport {
             html.append("</ol></details>\n");
         }
         html.append("</section>\n");
+    }
+
+    /** An axis label with as many decimals as the step needs: "+250 ms", "+1.5 s", "+0.25 ms". */
+    private static String tickLabel(long nanos, long step) {
+        if (step < 1_000_000L) {
+            return trim(String.format(Locale.ROOT, "%.3f", nanos / 1e6)) + " ms";
+        }
+        if (step < 1_000_000_000L) {
+            return trim(String.format(Locale.ROOT, "%.0f", nanos / 1e6)) + " ms";
+        }
+        return trim(String.format(Locale.ROOT, "%.1f", nanos / 1e9)) + " s";
+    }
+
+    private static String trim(String decimal) {
+        return decimal.contains(".") ? decimal.replaceAll("\\.?0+$", "") : decimal;
     }
 
     /** Maps capture time to x; picks a round tick step (1, 2 or 5 times a power of ten) for about 8 ticks. */
@@ -465,7 +554,7 @@ final class HtmlReport {
                     .append(durationCell(offset, "+"))
                     .append(durationCell(length, ""))
                     .append(durationCell(flow.handshakeRtt(), ""))
-                    .append("<td data-sort=\"").append(findingCount).append("\">");
+                    .append("<td class=\"findings\" data-sort=\"").append(findingCount).append("\">");
             for (Finding finding : findings) {
                 html.append("<span class=\"badge sev-bg-").append(severityClass(finding.severity())).append("\" title=\"")
                         .append(esc(findingTitle(finding))).append("\">")
@@ -490,6 +579,10 @@ final class HtmlReport {
             return "<td data-sort=\"\"></td>";
         }
         return "<td data-sort=\"" + duration.toNanos() + "\">" + esc(prefix + Format.duration(duration)) + "</td>";
+    }
+
+    private static String label(FlowSummary flow) {
+        return "#" + flow.id() + " " + Format.flowText(flow);
     }
 
     private static String flowTitle(FlowSummary flow) {
@@ -635,7 +728,7 @@ final class HtmlReport {
             th[aria-sort=ascending]::after { content: " \\25B2"; font-size: 10px; }
             th[aria-sort=descending]::after { content: " \\25BC"; font-size: 10px; }
             td[data-sort] { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-            #findings-table td:first-child { text-align: left; }
+            #findings-table td:first-child, td.findings { text-align: left; white-space: normal; }
             tr.sev-error td:first-child { box-shadow: inset 4px 0 var(--error); }
             tr.sev-warn td:first-child { box-shadow: inset 4px 0 var(--warning); }
             tr.sev-note td:first-child { box-shadow: inset 4px 0 var(--note); }
@@ -649,15 +742,19 @@ final class HtmlReport {
             .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 12px; }
             .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
             .card dl { margin: 0; } .card dl div { display: flex; justify-content: space-between; gap: 8px; }
-            .card dt { color: var(--muted); } .card dd { margin: 0; font-weight: 600; text-align: right; }
+            .card dt { color: var(--muted); } .card dd { margin: 0; font-weight: 600; text-align: right; white-space: nowrap; }
+            .card .sub dt { padding-left: 14px; font-size: 12.5px; } .card .sub dd { font-size: 12.5px; }
+            .card dt { overflow-wrap: anywhere; }
             .card .zero dd { font-weight: 400; color: var(--muted); }
             .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin-bottom: 8px; color: var(--muted);
               font-size: 12.5px; align-items: center; }
             .legend-item { display: inline-flex; align-items: center; gap: 5px; }
             .legend-sep { width: 1px; height: 14px; background: var(--line); }
             .swatch { display: inline-block; width: 18px; height: 10px; border-radius: 2px; }
-            .timeline-scroll { max-height: 70vh; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
-            #timeline-svg { display: block; font-family: system-ui, "DejaVu Sans", sans-serif; }
+            .timeline { border: 1px solid var(--line); border-radius: 6px; overflow-x: auto; }
+            .timeline-scroll { max-height: 60vh; overflow-y: auto; overflow-x: hidden; width: fit-content;
+              border-top: 1px solid var(--line); }
+            .timeline svg { display: block; font-family: system-ui, "DejaVu Sans", sans-serif; }
             .tl-grid { stroke: #e6eaf0; stroke-width: 1; }
             .tl-tick { font-size: 11px; fill: var(--muted); text-anchor: middle; }
             .tl-lane { font-size: 11px; fill: var(--muted); text-anchor: end; font-style: italic; }

@@ -97,7 +97,7 @@ final class MarkdownReport {
                     .append(Format.plural(dns.queries(), "query", "queries"))
                     .append(", ").append(Format.count(dns.nxdomain())).append(" NXDOMAIN");
             if (dns.searchNxdomain() > 0) {
-                line.append(" (+").append(Format.count(dns.searchNxdomain())).append(" search-domain)");
+                line.append(" (").append(Format.count(dns.searchNxdomain())).append(" expected: search-domain expansions)");
             }
             line.append(", ").append(Format.count(dns.servfail())).append(" SERVFAIL, ")
                     .append(Format.count(dns.refused())).append(" REFUSED, ")
