@@ -241,7 +241,7 @@ final class PacketDecoder {
                     decodeTransport(p, d, o, ipEnd, end, start);
                     return;
             }
-            if (ipEnd - o < extLength) {
+            if (ipEnd - o < extLength || end - o < extLength) {
                 ipv6Broken(p, next);
                 return;
             }

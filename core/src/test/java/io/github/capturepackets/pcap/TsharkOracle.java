@@ -48,6 +48,13 @@ final class TsharkOracle {
         FIELDS.put("icmp.code", p -> p.ipProtocol() == 1 && p.isIcmp() ? Integer.toString(p.icmpCode()) : "");
         FIELDS.put("icmpv6.type", p -> p.ipProtocol() == 58 && p.isIcmp() ? Integer.toString(p.icmpType()) : "");
         FIELDS.put("icmpv6.code", p -> p.ipProtocol() == 58 && p.isIcmp() ? Integer.toString(p.icmpCode()) : "");
+        FIELDS.put("tcp.options.sack_le", p -> p.sackBlockCount() > 0 ? Long.toString(p.sackLeftEdge(0)) : "");
+        FIELDS.put("tcp.options.sack_re", p -> p.sackBlockCount() > 0 ? Long.toString(p.sackRightEdge(0)) : "");
+        FIELDS.put("tcp.options.timestamp.tsval", p -> p.hasTimestampOption() ? Long.toString(p.tsVal()) : "");
+        FIELDS.put("tcp.options.timestamp.tsecr", p -> p.hasTimestampOption() ? Long.toString(p.tsEcr()) : "");
+        FIELDS.put("ip.id", p -> p.ipVersion() == 4 ? Long.toString(p.ipId()) : p.isIcmp() ? null : "");
+        // tshark shows the raw field (units of 8 bytes); we expose bytes.
+        FIELDS.put("ip.frag_offset", p -> p.ipVersion() == 4 ? Integer.toString(p.fragmentOffset() / 8) : p.isIcmp() ? null : "");
         FIELDS.put("sll.pkttype", p -> p.sllPacketType() >= 0 ? Integer.toString(p.sllPacketType()) : "");
         FIELDS.put("sll.ifindex", p -> p.sllInterfaceIndex() >= 0 ? Integer.toString(p.sllInterfaceIndex()) : "");
     }
@@ -74,7 +81,9 @@ final class TsharkOracle {
      * @return the number of packets compared
      */
     static long assertAgrees(Path file) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
+        // Absolute SACK edges; no reassembly, so each fragment is dissected on its own like we decode it.
+        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-o", "tcp.relative_sequence_numbers:FALSE",
+                "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "-r", file.toString(), "-T", "fields",
                 "-E", "separator=/t", "-E", "occurrence=f"));
         for (String field : FIELDS.keySet()) {
             command.add("-e");
@@ -139,6 +148,9 @@ final class TsharkOracle {
         if (field.equals("tcp.flags") && !value.isEmpty()) {
             // tshark prints 12 flag bits in hex (with the NS/AE bit); we expose the classic 8.
             return Integer.toString(Integer.decode(value) & 0xff);
+        }
+        if (field.equals("ip.id") && !value.isEmpty()) {
+            return Integer.toString(Integer.decode(value));
         }
         if (field.equals("tcp.options.sack_perm") && !value.isEmpty()) {
             return "present";
