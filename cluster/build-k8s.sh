@@ -95,10 +95,12 @@ if ! complete; then
   mkdir -p "$bin.tmp"
   targets=()
   for c in "${commands[@]}"; do targets+=("k8s.io/kubernetes/cmd/$c"); done
-  log "compiling ${commands[*]} (cold: 15-40 min on 2 cores; GOCACHE=$GOCACHE)"
+  log "compiling ${commands[*]} (cold: about 10-20 min on 2 cores; GOCACHE=$GOCACHE)"
   go build -trimpath -ldflags "$ldflags" -o "$bin.tmp/" "${targets[@]}"
   for c in "${commands[@]}"; do
-    "$bin.tmp/$c" --version >/dev/null 2>&1 || { echo "build-k8s: $bin.tmp/$c --version failed" >&2; exit 5; }
+    if [[ $c == kubectl ]]; then check=(version --client); else check=(--version); fi
+    [[ $("$bin.tmp/$c" "${check[@]}" 2>&1) == *"$version"* ]] ||
+      { echo "build-k8s: $bin.tmp/$c ${check[*]} does not report $version" >&2; exit 5; }
   done
   rm -rf "$bin"
   mv "$bin.tmp" "$bin"
