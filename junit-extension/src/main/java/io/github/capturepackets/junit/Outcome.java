@@ -187,6 +187,8 @@ final class Outcome {
     }
 
     private static void link(Path source, Path target) throws IOException {
+        // JUnit's output directory survives builds without a clean: a file from an earlier run is stale.
+        Files.deleteIfExists(target);
         try {
             Files.createLink(target, source);
         } catch (IOException | UnsupportedOperationException e) {

@@ -382,6 +382,17 @@ class CapturePacketsExtensionTest {
     }
 
     @Test
+    @DisplayName("A second build without a clean publishes over the files the first one left in JUnit's output directory")
+    void secondRunWithoutClean() {
+        Fixtures.run(out, FilesTestCases.class).testEvents().assertStatistics(s -> s.succeeded(2));
+
+        EngineExecutionResults again = Fixtures.run(out, FilesTestCases.class);
+
+        again.testEvents().assertStatistics(s -> s.succeeded(2).failed(0));
+        assertThat(again.allEvents().fileEntryPublished().count()).isEqualTo(8);
+    }
+
+    @Test
     @DisplayName("Retention ON_FAILURE (the default) keeps the failed test's files and deletes the passed test's")
     void onFailureRetention() {
         EngineExecutionResults results = Fixtures.run(out, OnFailureTestCases.class);
