@@ -63,7 +63,8 @@ class SurefireReportTest {
     }
 
     @Test
-    @DisplayName("Surefire's XML carries [[ATTACHMENT|path]] lines for each kept file in that test case's <system-out>")
+    @DisplayName("Surefire's XML carries [[ATTACHMENT|path]] lines for each kept file in that test case's <system-out> "
+            + "(in a project without testcontainers on its class path)")
     void attachmentLinesPerTestCase() throws Exception {
         assertThat(exitCode).as(mavenOutput).isZero();
         Map<String, Element> cases = testCases(project.resolve("target/surefire-reports/TEST-fixture.ShopTest.xml"));
@@ -143,11 +144,15 @@ class SurefireReportTest {
         return Stream.of(classpath.split(File.pathSeparator)).filter(s -> !s.isBlank()).toList();
     }
 
-    /** The fixture declares JUnit itself (Surefire picks its provider from that), and has its own test classes. */
+    /**
+     * The fixture declares JUnit itself (Surefire picks its provider from that) and has its own test classes; it does
+     * not get testcontainers, which is optional for the extension.
+     */
     private static boolean notProvidedByTheFixture(String entry) {
         String e = entry.replace('\\', '/');
         return !(e.contains("/org/junit/") || e.contains("/org/opentest4j/") || e.contains("/org/apiguardian/")
-                || e.contains("/org/apache/maven/surefire/") || e.endsWith("test-classes"));
+                || e.contains("/org/apache/maven/surefire/") || e.contains("/org/testcontainers/")
+                || e.endsWith("test-classes"));
     }
 
     private static void compileFixtureTests(List<String> classpath) throws IOException {
