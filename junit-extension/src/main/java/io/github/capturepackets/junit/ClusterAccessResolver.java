@@ -112,6 +112,15 @@ final class ClusterAccessResolver {
         return false;
     }
 
+    /** Containers of other Kubernetes distributions hand out their kubeconfig the same way as K3s. */
+    private static boolean hasKubeConfigYaml(Class<?> type) {
+        try {
+            return type.getMethod("getKubeConfigYaml").getReturnType() == String.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
     static Path kubeconfigOf(Object value, Path directory) {
         if (value instanceof Path path) {
             return path;
@@ -126,7 +135,7 @@ final class ClusterAccessResolver {
             if (value instanceof KubernetesClient client) {
                 return write(directory, fromClientConfig(client.getConfiguration()));
             }
-            if (isK3s(value.getClass())) {
+            if (isK3s(value.getClass()) || hasKubeConfigYaml(value.getClass())) {
                 Method method = value.getClass().getMethod("getKubeConfigYaml");
                 String yaml = (String) method.invoke(value);
                 return write(directory, KubeConfigUtils.parseConfigFromString(yaml));
@@ -136,7 +145,8 @@ final class ClusterAccessResolver {
                     + value.getClass().getSimpleName() + " field (is the container started?): " + e.getMessage(), e);
         }
         throw new ExtensionConfigurationException("@CaptureCluster field of type " + value.getClass().getName()
-                + " is not supported: use a kubeconfig Path/File/String, a fabric8 KubernetesClient or a K3sContainer");
+                + " is not supported: use a kubeconfig Path/File/String, a fabric8 KubernetesClient, a K3sContainer or "
+                + "another object with a getKubeConfigYaml() method");
     }
 
     private static io.fabric8.kubernetes.api.model.Config fromClientConfig(Config config) {
@@ -151,7 +161,7 @@ final class ClusterAccessResolver {
                 .withClientCertificateData(config.getClientCertData())
                 .withClientKey(config.getClientKeyFile())
                 .withClientKeyData(config.getClientKeyData())
-                .withToken(config.getAutoOAuthToken())
+                .withToken(config.getOauthToken() != null ? config.getOauthToken() : config.getAutoOAuthToken())
                 .withUsername(config.getUsername())
                 .withPassword(config.getPassword());
         return new ConfigBuilder()
