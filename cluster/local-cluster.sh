@@ -124,7 +124,8 @@ cert() {
   [[ -n $org ]] && subj+="/O=$org"
   ext=$(printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n')
   [[ -n $sans ]] && ext+=$'\n'"subjectAltName=$sans"
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/$name.key" \
+  # RSA: fabric8 reads PKCS#8 RSA keys from a kubeconfig without being told the algorithm.
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$pki/$name.key" \
     -subj "$subj" -out "$pki/$name.csr" 2>/dev/null
   openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
     -out "$pki/$name.crt" -extfile <(echo "$ext") 2>/dev/null
@@ -157,13 +158,13 @@ EOF
 }
 
 make_pki() {
-  if [[ -f "$pki/.complete" ]] && grep -q "127.0.0.1:$api_port" "$kubeconfig" 2>/dev/null; then
+  if [[ $(cat "$pki/.complete" 2>/dev/null) == rsa-1 ]] && grep -q "127.0.0.1:$api_port" "$kubeconfig" 2>/dev/null; then
     return 0
   fi
   log "writing certificates and kubeconfigs"
   rm -rf "$pki"
   mkdir -p "$pki"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
     -keyout "$pki/ca.key" -out "$pki/ca.crt" -subj "/CN=capture-packets-ca" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
   cert apiserver kube-apiserver "" "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$bridge_ip,IP:${service_cidr%.*/*}.1"
@@ -177,7 +178,7 @@ make_pki() {
   write_kubeconfig "$kubeconfig" admin
   write_kubeconfig "$state/controller-manager.kubeconfig" controller-manager
   write_kubeconfig "$state/kubelet.kubeconfig" kubelet
-  touch "$pki/.complete"
+  echo rsa-1 > "$pki/.complete"
 }
 
 # ---------------------------------------------------------------------------------------------- network
@@ -358,7 +359,7 @@ start_controller_manager() {
     --authorization-kubeconfig "$state/controller-manager.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$cm_port" \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
-    --use-service-account-credentials=false \
+    --use-service-account-credentials=true \
     --leader-elect=false \
     --v=1
 }
@@ -436,6 +437,8 @@ export CAPTURE_PACKETS_E2E_IMAGE_APP=$app_image
 export CAPTURE_PACKETS_E2E_IMAGE_TCPDUMP=$tcpdump_image
 export CAPTURE_PACKETS_E2E_NODE=$node
 export CAPTURE_PACKETS_E2E_SERVER_VERSION=$server_version
+export CAPTURE_PACKETS_E2E_EXPECTED_VERSION=${k8s_version%.*}
+export CAPTURE_PACKETS_E2E_HOST_REACHES_PODS=true
 export PATH=$bin:\$PATH
 EOF
 }
@@ -445,16 +448,22 @@ apiserver_ready() {
     "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1
 }
 
+is_up() {
+  local d
+  for d in "${daemons[@]}"; do alive "$d" || return 1; done
+  [[ -f $env_file ]] && apiserver_ready
+}
+
 cmd_up() {
   require_root
-  local started=$SECONDS d all_alive=1
-  for d in "${daemons[@]}"; do alive "$d" || all_alive=; done
-  if [[ -n $all_alive ]] && apiserver_ready; then
+  local started=$SECONDS
+  if is_up; then
     log "already up (state in $state)"
     return 0
   fi
   [[ -d "$pids" ]] && cmd_down
   mkdir -p "$state" "$pids" "$logs"
+  rm -f "$logs"/*.log
   install_packages
   local build_started=$SECONDS
   bin=$("$here/build-k8s.sh" "$k8s_version" | tail -n 1) || die "building Kubernetes $k8s_version failed"
@@ -478,23 +487,32 @@ cmd_up() {
   echo "set-up time: ${total}s (of which ${build_seconds}s building/reusing binaries)"
 }
 
-# stop_daemon NAME: TERM, wait up to 15 s, then KILL. Only the PID this harness recorded.
-stop_daemon() {
-  local name=$1 pid i
-  pid=$(pid_of "$name")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 75; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name (pid $pid) ignored SIGTERM, killing"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
+# stop_daemons NAME...: TERM to all at once, wait up to 15 s, then KILL. Only the PIDs this harness recorded.
+stop_daemons() {
+  local name pid i running
+  declare -A targets=()
+  for name in "$@"; do
+    pid=$(pid_of "$name")
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      targets[$name]=$pid
     fi
-  fi
-  rm -f "$pids/$name.pid"
+  done
+  for ((i = 0; i < 75; i++)); do
+    running=
+    for name in "${!targets[@]}"; do
+      kill -0 "${targets[$name]}" 2>/dev/null && running=1
+    done
+    [[ -z $running ]] && break
+    sleep 0.2
+  done
+  for name in "${!targets[@]}"; do
+    if kill -0 "${targets[$name]}" 2>/dev/null; then
+      log "$name (pid ${targets[$name]}) ignored SIGTERM for 15 s, killing"
+      kill -KILL "${targets[$name]}" 2>/dev/null || true
+    fi
+  done
+  for name in "$@"; do rm -f "$pids/$name.pid"; done
 }
 
 # Processes left in the kubelet's pod cgroups (only possible when the runtime could not stop them).
@@ -542,10 +560,7 @@ cmd_down() {
   require_root
   [[ -d "$state" ]] || { log "nothing to stop ($state does not exist)"; return 0; }
   log "stopping the local cluster"
-  stop_daemon kubelet
-  stop_daemon kube-controller-manager
-  stop_daemon kube-apiserver
-  stop_daemon etcd
+  stop_daemons kubelet kube-controller-manager kube-apiserver
   if alive containerd; then
     local bin_dir
     bin_dir=$(cat "$state/bin" 2>/dev/null || true)
@@ -554,7 +569,7 @@ cmd_down() {
         log "cri-cleanup reported problems (see $logs/down.log)"
     fi
   fi
-  stop_daemon containerd
+  stop_daemons etcd containerd
   kill_pod_processes
   kill_leftover_shims
   sleep 0.2
@@ -563,7 +578,7 @@ cmd_down() {
   cleanup_network
   # kubelet links container logs into /var/log/containers; drop the links that point into our state.
   find /var/log/containers -maxdepth 1 -type l -lname "$state/*" -delete 2>/dev/null || true
-  rm -rf "$state/etcd" "$state/containerd/state" "$state/kubelet"
+  rm -rf "$state/etcd" "$state/containerd/state" "$state/kubelet" "$state/pod-logs" "$state/containerd/containerd.sock.ttrpc"
   rm -f "$env_file"
   log "stopped"
 }
@@ -595,20 +610,24 @@ cmd_run() {
   [[ ${1:-} == -- ]] && shift
   (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
   require_root
-  trap 'cmd_down; exit 130' INT TERM
-  if ! cmd_up; then
-    cmd_down || true
-    exit 1
+  if is_up; then
+    log "the cluster is already up: running the command against it and leaving it up"
+    (source "$env_file" && "$@")
+    return
   fi
+  # Whatever happens from here on (a failed up, the command, Ctrl-C), the cluster goes down.
+  trap 'run_rc=$?; trap - EXIT; cmd_down || log "down reported problems"; exit $run_rc' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  cmd_up
   local rc=0
   (
     # shellcheck disable=SC1090
     source "$env_file"
     "$@"
   ) || rc=$?
-  cmd_down || log "down reported problems"
-  trap - INT TERM
-  return $rc
+  log "command exited with $rc"
+  exit $rc
 }
 
 case "${1:-}" in

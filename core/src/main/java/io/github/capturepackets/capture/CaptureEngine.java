@@ -1,5 +1,8 @@
 package io.github.capturepackets.capture;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
+
 /** Starts captures. The returned session must be closed; it stops tcpdump and removes what it created. */
 public final class CaptureEngine {
     private CaptureEngine() {
@@ -15,11 +18,11 @@ public final class CaptureEngine {
         if (request.mode() == CaptureMode.LOCAL) {
             return LocalCapture.start(request);
         }
-        return start(request, ClusterConnection.connect(access), true);
+        return start(request, ClusterConnection.connect(access == null ? ClusterAccess.defaults() : access), true);
     }
 
     /** Preflight, then the capture, with a client that already answered. */
-    static CaptureSession start(CaptureRequest request, io.fabric8.kubernetes.client.KubernetesClient client,
+    static CaptureSession start(CaptureRequest request, KubernetesClient client,
             boolean ownsClient) {
         try {
             Preflight preflight = KubernetesPreflight.run(request, client);
@@ -43,9 +46,10 @@ public final class CaptureEngine {
      */
     public static Preflight preflight(CaptureRequest request, ClusterAccess access) {
         if (request.mode() == CaptureMode.LOCAL) {
-            return new Preflight(java.util.List.of(), "");
+            return new Preflight(List.of(), "");
         }
-        try (io.fabric8.kubernetes.client.KubernetesClient client = ClusterConnection.connect(access)) {
+        try (KubernetesClient client = ClusterConnection.connect(
+                access == null ? ClusterAccess.defaults() : access)) {
             return KubernetesPreflight.run(request, client);
         }
     }

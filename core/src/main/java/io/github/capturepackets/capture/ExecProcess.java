@@ -6,8 +6,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
 
 /**
@@ -78,7 +81,7 @@ final class ExecProcess implements CaptureProcess {
                 .withReadyWaitTimeout(0).writingError(err).exec("sh", "-c", "kill -" + signal + " " + pid)) {
             int code = kill.exitCode().get(KILL_EXEC_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             // Exit 1 with "No such process": tcpdump had already ended (time limit, stream closed); fine.
-            if (code != 0 && !err.toString(StandardCharsets.UTF_8).toLowerCase().contains("no such process")) {
+            if (code != 0 && !err.toString(StandardCharsets.UTF_8).toLowerCase(Locale.ROOT).contains("no such process")) {
                 throw new CaptureException("kill -" + signal + " " + pid + " in " + namespace + "/" + pod
                         + " failed with exit code " + code + ": " + err.toString(StandardCharsets.UTF_8).strip());
             }
@@ -101,9 +104,9 @@ final class ExecProcess implements CaptureProcess {
         try {
             watch.exitCode().get(millis, TimeUnit.MILLISECONDS);
             return true;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             return false;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return true;
         }
     }

@@ -19,12 +19,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Ephemeral, exec and node modes. Each target pod gets one tcpdump whose pcap streams back over {@code pods/exec};
@@ -84,8 +86,13 @@ final class KubernetesCapture {
         return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     }
 
-    /** The ephemeral container added to each pod: root with NET_RAW and NET_ADMIN, idling until the hard limit. */
-    static EphemeralContainer ephemeralContainer(CaptureRequest request, String name, String targetContainer) {
+    /**
+     * The ephemeral container added to each pod: root with NET_RAW and NET_ADMIN, idling until the hard limit.
+     * Under PodSecurity {@code baseline}, which forbids adding capabilities but allows root, it adds none and
+     * relies on the runtime's default set (containerd's includes NET_RAW, CRI-O's does not).
+     */
+    static EphemeralContainer ephemeralContainer(CaptureRequest request, String name, String targetContainer,
+            boolean addCapabilities) {
         long lifetime = TcpdumpCommand.seconds(request.limits().maxDuration().plus(CONTAINER_MARGIN));
         return new EphemeralContainerBuilder()
                 .withName(name)
@@ -100,7 +107,8 @@ final class KubernetesCapture {
                 .withNewSecurityContext()
                 .withRunAsUser(0L)
                 .withRunAsNonRoot(false)
-                .withNewCapabilities().addToAdd("NET_RAW", "NET_ADMIN").endCapabilities()
+                .withNewCapabilities().addToAdd(addCapabilities ? new String[] {"NET_RAW", "NET_ADMIN"}
+                        : new String[0]).endCapabilities()
                 .endSecurityContext()
                 .build();
     }
@@ -120,6 +128,10 @@ final class KubernetesCapture {
         return pod.getStatus().getContainerStatuses().stream().filter(s -> container.equals(s.getName())).findFirst();
     }
 
+    static int restartCount(Pod pod, String container) {
+        return containerStatus(pod, container).map(ContainerStatus::getRestartCount).orElse(0);
+    }
+
     static boolean capturable(Pod pod) {
         return pod.getMetadata().getDeletionTimestamp() == null && pod.getStatus() != null
                 && "Running".equals(pod.getStatus().getPhase());
@@ -137,6 +149,8 @@ final class KubernetesCapture {
         private final List<ExecProcess> execs = new CopyOnWriteArrayList<>();
         private final Map<String, CompletableFuture<Pod>> nodePods = new ConcurrentHashMap<>();
         private final Map<String, String> idleContainers = new ConcurrentHashMap<>();
+        private final Map<String, String> podSecurityLevels = new ConcurrentHashMap<>();
+        private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
         private volatile boolean stopping;
 
         Session(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
@@ -273,6 +287,7 @@ final class KubernetesCapture {
                             + (said.isEmpty() ? "no output within " + request.startTimeout() : said)
                             + tcpdumpHint(said) + " (" + process.exitDescription() + ")");
                 }
+                restarts.put(uid, restartCount(pod, container));
                 byUid.put(uid, recorder);
                 addRecorder(recorder);
                 return recorder;
@@ -285,7 +300,7 @@ final class KubernetesCapture {
         }
 
         private String tcpdumpHint(String said) {
-            String lower = said.toLowerCase(java.util.Locale.ROOT);
+            String lower = said.toLowerCase(Locale.ROOT);
             if (lower.contains("not found") || lower.contains("no such file")) {
                 return ". The image " + (request.mode() == CaptureMode.EXEC ? "of the target container" : "'"
                         + request.image() + "'") + " needs sh, timeout, kill and tcpdump (for example "
@@ -323,7 +338,8 @@ final class KubernetesCapture {
         private String addEphemeralContainer(Pod pod, String target, long deadline) throws InterruptedException {
             String ns = pod.getMetadata().getNamespace();
             String podName = pod.getMetadata().getName();
-            EphemeralContainer container = ephemeralContainer(request, containerName, target);
+            EphemeralContainer container = ephemeralContainer(request, containerName, target,
+                    !"baseline".equals(podSecurityLevel(ns)));
             Pod patch = new PodBuilder().withNewSpec().withEphemeralContainers(container).endSpec().build();
             try {
                 client.pods().inNamespace(ns).withName(podName).ephemeralContainers()
@@ -336,6 +352,19 @@ final class KubernetesCapture {
             idleContainers.put(ns + "/" + podName, containerName);
             awaitRunning(ns, podName, containerName, true, deadline);
             return containerName;
+        }
+
+        /** The namespace's enforced PodSecurity level, or "" when none or not readable (no namespaces get). */
+        private String podSecurityLevel(String ns) {
+            return podSecurityLevels.computeIfAbsent(ns, key -> {
+                try {
+                    var namespace = client.namespaces().withName(key).get();
+                    var labels = namespace == null ? null : namespace.getMetadata().getLabels();
+                    return labels == null ? "" : labels.getOrDefault(KubernetesPreflight.ENFORCE_LABEL, "");
+                } catch (KubernetesClientException e) {
+                    return "";
+                }
+            });
         }
 
         /** Polls the pod until the container runs; fails early on reasons the kubelet will not fix itself. */
@@ -492,6 +521,14 @@ final class KubernetesCapture {
                     return;
                 }
                 if (recorder != null) {
+                    int now = restartCount(pod, recorder.container);
+                    Integer before = restarts.get(uid);
+                    if (before != null && now > before) {
+                        restarts.put(uid, now);
+                        recorder.problem("container '" + recorder.container + "' of pod " + name(pod)
+                                + " restarted during the capture (restart count " + before + " -> " + now
+                                + "); capturing went on in the pod's network namespace");
+                    }
                     String capture = captureContainerByUid.get(uid);
                     if (capture != null) {
                         ephemeralStatus(pod, capture).map(ContainerStatus::getState)
@@ -593,7 +630,7 @@ final class KubernetesCapture {
         private void endIdle(String ns, String podName, String container) {
             try (var exec = client.pods().inNamespace(ns).withName(podName).inContainer(container)
                     .withReadyWaitTimeout(0).exec("sh", "-c", "kill -TERM \"$(cat /tmp/capture-packets-idle.pid)\"")) {
-                exec.exitCode().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                exec.exitCode().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // Best effort: the container ends by itself at its time limit.
             }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.VersionInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -154,6 +155,14 @@ final class KubernetesPreflight {
             return new Preflight.Check(subject, name, Preflight.Status.OK, level.isEmpty() ? "no enforce label"
                     : "enforce=" + level, "");
         }
+        if (mode == CaptureMode.EPHEMERAL && level.equals("baseline")) {
+            return new Preflight.Check(subject, name, Preflight.Status.WARN, "namespace " + ns + " enforces "
+                    + "PodSecurity 'baseline', which forbids adding NET_RAW and NET_ADMIN; the capture container "
+                    + "therefore adds no capabilities and relies on the container runtime's default set, which "
+                    + "has NET_RAW on containerd but not on CRI-O (there tcpdump fails with 'Operation not "
+                    + "permitted')", "if it does, label the namespace " + ENFORCE_LABEL + "=privileged, or use "
+                    + "exec mode with a sidecar that has tcpdump");
+        }
         String relax = "relax the namespace (if its owners agree):\n"
                 + "kubectl label namespace " + ns + " " + ENFORCE_LABEL + "=privileged --overwrite\n"
                 + "or in the Namespace manifest:\nmetadata:\n  labels:\n    " + ENFORCE_LABEL + ": privileged";
@@ -237,7 +246,7 @@ final class KubernetesPreflight {
         }
         StringBuilder text = new StringBuilder();
         text.append(failed.isEmpty() ? "Capture '" + request.name() + "' can start; note:"
-                : "Capture '" + request.name() + "' (" + request.mode().name().toLowerCase() + " mode) cannot start: "
+                : "Capture '" + request.name() + "' (" + request.mode().name().toLowerCase(Locale.ROOT) + " mode) cannot start: "
                         + failed.size() + " problem" + (failed.size() == 1 ? "" : "s") + ":");
         Set<String> fixesShown = new LinkedHashSet<>();
         for (Preflight.Check check : failed) {

@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /** {@link CaptureMode#LOCAL}: tcpdump as a child process, on an interface here or in a named network namespace. */
 final class LocalCapture {
@@ -99,7 +101,7 @@ final class LocalCapture {
         }
 
         private static String hint(String said) {
-            String lower = said.toLowerCase(java.util.Locale.ROOT);
+            String lower = said.toLowerCase(Locale.ROOT);
             if (lower.contains("permission") || lower.contains("operation not permitted")) {
                 return ". Capturing needs root or CAP_NET_RAW: run as root, or "
                         + "setcap cap_net_raw,cap_net_admin=eip on tcpdump";
@@ -148,7 +150,7 @@ final class LocalCapture {
 
         @Override
         public boolean awaitExit(long millis) throws InterruptedException {
-            return process.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return process.waitFor(millis, TimeUnit.MILLISECONDS);
         }
 
         @Override

@@ -98,6 +98,10 @@ final class PcapStreamSink {
                     return;
                 }
                 acceptRecord(header, data, capturedLength);
+                if (in.available() == 0) {
+                    // End of a burst: put what arrived on disk (per packet would cost a syscall each).
+                    flush();
+                }
             }
         } catch (IOException e) {
             problem("reading the capture stream failed: " + e.getMessage());
@@ -169,7 +173,6 @@ final class PcapStreamSink {
             }
             out.write(header, 0, RECORD_HEADER_LENGTH);
             out.write(data, 0, length);
-            out.flush();
             fileBytes += recordBytes;
             bytes += recordBytes;
             recordsInFile++;
@@ -181,6 +184,14 @@ final class PcapStreamSink {
             lock.notifyAll();
             if (limits.maxPacketsPerPod() > 0 && packets >= limits.maxPacketsPerPod()) {
                 reachLimit("packet limit of " + limits.maxPacketsPerPod() + " packets per pod reached");
+            }
+        }
+    }
+
+    private void flush() throws IOException {
+        synchronized (lock) {
+            if (out != null) {
+                out.flush();
             }
         }
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The mode-independent part of a session: its recorders, slices, markers, the time limit and an orderly stop.
@@ -243,7 +244,7 @@ abstract class RecordingSession implements CaptureSession {
             for (Map.Entry<PodRecorder, PcapStreamSink.SliceTap> entry : taps.entrySet()) {
                 PodRecorder recorder = entry.getKey();
                 PcapStreamSink.SliceTap tap = entry.getValue();
-                java.util.function.Supplier<PodCapture> close = () -> {
+                Supplier<PodCapture> close = () -> {
                     try {
                         recorder.sink().closeSlice(tap, end, SLICE_QUIET_MILLIS, SLICE_FLUSH_BOUND_MILLIS);
                     } catch (IOException e) {

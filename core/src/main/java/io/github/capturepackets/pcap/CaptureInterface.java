@@ -6,8 +6,9 @@ import java.util.Objects;
 /**
  * One capture interface: the pcap file header, or one pcapng Interface Description Block.
  *
- * @param id interface id as Wireshark numbers it ({@code frame.interface_id}): counted across all pcapng
- *     sections in file order; 0 for pcap
+ * @param id interface id, unique in the file: counted across all pcapng sections in file order, so it equals
+ *     Wireshark's {@code frame.interface_id} for single-section files (tshark 4.0 restarts the count in each
+ *     further section); 0 for pcap
  * @param linkType decoded link type, {@link LinkType#UNKNOWN} when not supported
  * @param linkTypeCode the numeric {@code LINKTYPE_*} from the file
  * @param snapLength the snapshot length (0 = unlimited in pcapng)

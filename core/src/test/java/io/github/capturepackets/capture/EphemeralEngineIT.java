@@ -321,4 +321,94 @@ class EphemeralEngineIT {
         }
         assertThat(left).as("the node capture pod is deleted").isEmpty();
     }
+
+    @Test
+    @DisplayName("in a namespace enforcing PodSecurity 'baseline' the capture container (root, no added "
+            + "capabilities) is admitted and captures with the runtime's default NET_RAW")
+    void baselineNamespace(TestCluster cluster) throws Exception {
+        TestNamespace baseline = cluster.createNamespace("baseline");
+        try {
+            cluster.client().namespaces().withName(baseline.name()).edit(n -> {
+                n.getMetadata().getLabels().put(KubernetesPreflight.ENFORCE_LABEL, "baseline");
+                return n;
+            });
+            createPod(cluster, baseline, "guarded", Map.of("app", "guarded"));
+            CaptureRequest request = request(cluster, baseline, pods(baseline, "guarded")).build();
+            Preflight preflight = KubernetesPreflight.run(request, cluster.client());
+            assertThat(preflight.passed()).as(preflight.message()).isTrue();
+            assertThat(preflight.message()).contains("'baseline'");
+            String path = "/baseline-" + UUID.randomUUID();
+            CaptureResult result;
+            try (CaptureSession session = CaptureEngine.start(request, cluster.client(), false)) {
+                E2ePods.sendHttpRequest(cluster, baseline, "guarded", path);
+                result = session.stop();
+            }
+            PodCapture capture = result.captures().get(0);
+            assertThat(capture.complete()).as(capture.incompleteReason()).isTrue();
+            assertThat(E2ePcap.containsAscii(Files.readAllBytes(capture.files().get(0)), path)).isTrue();
+        } finally {
+            cluster.deleteNamespace(baseline);
+        }
+    }
+
+    @Test
+    @DisplayName("a stream that breaks (tcpdump killed inside the pod) keeps what arrived, says so, and stopping "
+            + "does not hang")
+    void brokenStream(TestCluster cluster, TestNamespace namespace) throws Exception {
+        createPod(cluster, namespace, "breaking", Map.of("app", "breaking"));
+        String path = "/before-break-" + UUID.randomUUID();
+        CaptureResult result;
+        try (CaptureSession session = CaptureEngine.start(request(cluster, namespace, pods(namespace, "breaking"))
+                .build(), cluster.client(), false)) {
+            E2ePods.sendHttpRequest(cluster, namespace, "breaking", path);
+            Thread.sleep(500);
+            PodRecorder recorder = ((RecordingSession) session).recorders().get(0);
+            String pid = recorder.stderr().awaitPid(1_000);
+            String container = "capture-packets-" + ((RecordingSession) session).id;
+            E2ePods.exec(cluster.client(), namespace, "breaking", container, Duration.ofSeconds(20),
+                    "sh", "-c", "kill -KILL " + pid);
+            Instant stopping = Instant.now();
+            result = session.stop();
+            assertThat(Duration.between(stopping, Instant.now())).isLessThan(Duration.ofSeconds(20));
+        }
+        PodCapture capture = result.captures().get(0);
+        assertThat(capture.complete()).isFalse();
+        assertThat(capture.incompleteReason()).contains("closing counters never arrived");
+        assertThat(E2ePcap.containsAscii(Files.readAllBytes(capture.files().get(0)), path)).isTrue();
+    }
+
+    @Test
+    @DisplayName("a target container that restarts mid-capture is reported, and the capture goes on")
+    void restartedContainer(TestCluster cluster, TestNamespace namespace) throws Exception {
+        Pod pod = new PodBuilder().withNewMetadata().withName("restarting").endMetadata().withNewSpec()
+                .withNodeName(cluster.nodeName().orElse(null)).withAutomountServiceAccountToken(false)
+                .withTerminationGracePeriodSeconds(1L)
+                .addNewContainer().withName("app").withImage(cluster.appImage()).withImagePullPolicy("IfNotPresent")
+                // Serves HTTP until /tmp/stop exists, then exits, so the kubelet restarts it.
+                .withCommand("sh", "-c", "rm -f /tmp/stop; mkdir -p /tmp/www; httpd -f -p " + E2ePods.APP_PORT
+                        + " -h /tmp/www & while [ ! -f /tmp/stop ]; do sleep 0.2; done")
+                .endContainer().endSpec().build();
+        cluster.client().pods().inNamespace(namespace.name()).resource(pod).create();
+        cluster.client().pods().inNamespace(namespace.name()).withName("restarting").waitUntilCondition(
+                p -> p != null && KubernetesCapture.capturable(p), 120, java.util.concurrent.TimeUnit.SECONDS);
+        String after = "/after-restart-" + UUID.randomUUID();
+        CaptureResult result;
+        try (CaptureSession session = CaptureEngine.start(request(cluster, namespace, pods(namespace, "restarting"))
+                .build(), cluster.client(), false)) {
+            E2ePods.exec(cluster.client(), namespace, "restarting", "app", Duration.ofSeconds(20),
+                    "touch", "/tmp/stop");
+            cluster.client().pods().inNamespace(namespace.name()).withName("restarting").waitUntilCondition(
+                    p -> KubernetesCapture.restartCount(p, "app") > 0 && KubernetesCapture.capturable(p)
+                            && KubernetesCapture.containerStatus(p, "app").map(s -> s.getState().getRunning() != null)
+                                    .orElse(false), 120, java.util.concurrent.TimeUnit.SECONDS);
+            Thread.sleep(1_000);
+            E2ePods.sendHttpRequest(cluster, namespace, "restarting", after);
+            result = session.stop();
+        }
+        PodCapture capture = result.captures().get(0);
+        assertThat(capture.complete()).isFalse();
+        assertThat(capture.incompleteReason()).contains("restarted during the capture (restart count 0 -> 1)");
+        assertThat(E2ePcap.containsAscii(Files.readAllBytes(capture.files().get(0)), after))
+                .as("packets after the restart are captured").isTrue();
+    }
 }

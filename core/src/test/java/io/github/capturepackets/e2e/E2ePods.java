@@ -127,7 +127,7 @@ public final class E2ePods {
   /**
    * Sends {@code GET path} to the app pod: from this JVM straight to the pod IP when the cluster's pod network is
    * reachable from the host (the local harness), otherwise with wget inside the app container (loopback of the
-   * pod's network namespace, which {@code tcpdump -i any} also sees). Returns the response body.
+   * pod's network namespace, which {@code tcpdump -i any} also sees). Returns the status and body as text.
    */
   public static String sendHttpRequest(TestCluster cluster, TestNamespace namespace, String pod, String path)
       throws IOException, InterruptedException {
@@ -143,7 +143,8 @@ public final class E2ePods {
     }
     ExecResult result = exec(cluster.client(), namespace, pod, "app", Duration.ofSeconds(20),
         "wget", "-q", "-O", "-", "http://" + podIp + ":" + APP_PORT + path);
-    return result.exitCode() + " " + result.stdoutText();
+    // busybox wget exits 1 on an error status and names it on stderr ("server returned error: HTTP/1.1 404").
+    return "exit " + result.exitCode() + ": " + result.stdoutText() + result.stderr();
   }
 
   /** Output of a finished exec. */

@@ -2,19 +2,41 @@ package io.github.capturepackets.e2e;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Resolves {@link TestCluster} (one per test run, closed by JUnit at the end) and {@link TestNamespace} (one per
- * test class, deleted after the class) as parameters of test, lifecycle and constructor methods. Without a cluster
- * the tests are skipped with the message from {@link TestCluster#resolve()}.
+ * test class, deleted after the class) as parameters of test and lifecycle methods. Without a cluster the test
+ * classes are skipped (disabled) with the message from {@link TestCluster#resolve()}, which reports show.
  */
-public final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+public final class TestClusterExtension
+    implements ExecutionCondition, BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
   private static final ExtensionContext.Namespace STORE =
       ExtensionContext.Namespace.create(TestClusterExtension.class);
+
+  /** The outcome of resolving, kept once per run: a cluster, or why there is none. */
+  private record Resolution(TestCluster cluster, String unavailable) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    Resolution resolution = resolution(context);
+    return resolution.unavailable() == null
+        ? ConditionEvaluationResult.enabled("e2e cluster: " + resolution.cluster().description())
+        : ConditionEvaluationResult.disabled(resolution.unavailable());
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -45,14 +67,27 @@ public final class TestClusterExtension implements BeforeAllCallback, AfterAllCa
     TestNamespace namespace = context.getStore(STORE).get(TestNamespace.class, TestNamespace.class);
     if (namespace == null) {
       throw new IllegalStateException("No test namespace yet: TestNamespace is available from @BeforeAll on, "
-          + "not in constructors of per-class test instances created before it.");
+          + "not in constructors of test instances created before it.");
     }
     return namespace;
   }
 
   private static TestCluster cluster(ExtensionContext context) {
+    Resolution resolution = resolution(context);
+    if (resolution.cluster() == null) {
+      throw new TestAbortedException(resolution.unavailable());
+    }
+    return resolution.cluster();
+  }
+
+  private static Resolution resolution(ExtensionContext context) {
     // The root store closes AutoCloseable values when the whole run ends, so one cluster serves all classes.
-    return context.getRoot().getStore(STORE)
-        .getOrComputeIfAbsent(TestCluster.class, key -> TestCluster.resolve(), TestCluster.class);
+    return context.getRoot().getStore(STORE).getOrComputeIfAbsent(Resolution.class, key -> {
+      try {
+        return new Resolution(TestCluster.resolve(), null);
+      } catch (TestAbortedException e) {
+        return new Resolution(null, e.getMessage());
+      }
+    }, Resolution.class);
   }
 }

@@ -122,6 +122,10 @@ final class TsharkOracle {
                         continue;
                     }
                     String theirs = normalize(names.get(f), row[f]);
+                    if (names.get(f).equals("frame.time_epoch") && theirs.isEmpty()) {
+                        // A simple packet block has no timestamp; we carry the previous packet's, tshark shows none.
+                        continue;
+                    }
                     assertThat(ours).as("%s frame %d field %s (%s)", file.getFileName(), p.frameNumber(), names.get(f), p)
                             .isEqualTo(theirs);
                 }

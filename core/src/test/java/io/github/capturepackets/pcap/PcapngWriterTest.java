@@ -1,0 +1,210 @@
+package io.github.capturepackets.pcap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("pcapng writer and merge: tshark and capinfos read back names, comments, bytes and timestamps unchanged")
+class PcapngWriterTest {
+
+    @TempDir
+    Path dir;
+
+    /** One packet as tshark reports it or as we read it: interface name, time, lengths, MD5 of the bytes, comment. */
+    record Row(String iface, String time, long length, int captured, String md5, String comment) {}
+
+    @Test
+    @DisplayName("Written interfaces, packets, comments and statistics appear unchanged in tshark and capinfos")
+    void writeReadBack() throws Exception {
+        Path out = dir.resolve("written.pcapng");
+        List<Row> expected = new ArrayList<>();
+        try (PcapngWriter writer = PcapngWriter.create(out, List.of("test: PcapngWriterTest#writeReadBack"))) {
+            int web = writer.addInterface(LinkType.ETHERNET.code(), 262_144, "default/web-0", "pod web-0 (eth0)",
+                    List.of("captured by an ephemeral container"));
+            int db = writer.addInterface(LinkType.LINUX_SLL2.code(), 262_144, "default/db-0", null, List.of());
+            copy(Fixtures.ETHERNET, writer, web, "default/web-0", expected, 3);
+            copy(Fixtures.SLL2, writer, db, "default/db-0", expected, 5);
+            writer.writeStatistics(new InterfaceStatistics(web, 1_700_000_000_000_000_000L, 500, 3, -1, 7, 490), null);
+            assertThat(writer.packetCount()).isEqualTo(expected.size());
+        }
+        assertThat(readOurs(out)).isEqualTo(expected);
+        try (CaptureReader reader = CaptureReader.open(out)) {
+            reader.read(p -> true);
+            assertThat(reader.sectionComments()).containsExactly("test: PcapngWriterTest#writeReadBack");
+            assertThat(reader.interfaces()).extracting(CaptureInterface::name).containsExactly("default/web-0",
+                    "default/db-0");
+            assertThat(reader.interfaces().get(0).description()).isEqualTo("pod web-0 (eth0)");
+            assertThat(reader.interfaces().get(0).comments()).containsExactly("captured by an ephemeral container");
+            assertThat(reader.interfaces().get(1).timestampResolutionNanos()).isEqualTo(1.0);
+            assertThat(reader.statistics()).singleElement().satisfies(s -> {
+                assertThat(s.received()).isEqualTo(500);
+                assertThat(s.osDropped()).isEqualTo(7);
+                assertThat(s.filterAccepted()).isEqualTo(-1);
+            });
+        }
+        if (Tools.onPath("tshark")) {
+            assertThat(readTshark(out)).isEqualTo(expected);
+            String info = Tools.run(List.of("capinfos", "-k", "-I", out.toString()));
+            assertThat(info).contains("test: PcapngWriterTest#writeReadBack").contains("Name = default/web-0")
+                    .contains("Description = pod web-0 (eth0)").contains("Name = default/db-0")
+                    .contains("Number of stat entries = 1");
+        }
+    }
+
+    @Test
+    @DisplayName("Merging captures orders packets by time across sources, keeps every byte, names each interface")
+    void mergeOrdersByTime() throws Exception {
+        List<MergeSource> sources = List.of(
+                new MergeSource(Fixtures.path(Fixtures.ETHERNET), "ns/web-0", "lo of web-0", List.of("first pod")),
+                MergeSource.of(Fixtures.path(Fixtures.SLL2), "ns/db-0"),
+                MergeSource.of(Fixtures.path(Fixtures.SLL), "ns/cache-0"),
+                MergeSource.of(Fixtures.path(Fixtures.MERGECAP), "ns/multi"));
+        Path out = dir.resolve("merged.pcapng");
+        MergeResult result = PcapngWriter.merge(sources, out, List.of("merged by a test"));
+        assertThat(result.complete()).isTrue();
+        assertThat(result.problems()).isEmpty();
+
+        List<Row> inputs = new ArrayList<>();
+        List<Long> counts = new ArrayList<>();
+        for (MergeSource s : sources) {
+            List<Row> rows = readOurs(s.file());
+            counts.add((long) rows.size());
+            for (Row r : rows) {
+                inputs.add(r);
+            }
+        }
+        assertThat(result.packetsPerSource()).isEqualTo(counts);
+        assertThat(result.packets()).isEqualTo(inputs.size());
+
+        List<Row> merged = readOurs(out);
+        assertThat(merged).hasSameSizeAs(inputs);
+        // Same packets (bytes, lengths, times), now in time order.
+        assertThat(strip(merged)).containsExactlyInAnyOrderElementsOf(strip(inputs));
+        List<String> times = merged.stream().map(Row::time).toList();
+        assertThat(times).isSortedAccordingTo((a, b) -> new java.math.BigDecimal(a).compareTo(new java.math.BigDecimal(b)));
+        // Each source's own packets keep their order.
+        for (String name : List.of("ns/web-0", "ns/db-0", "ns/cache-0")) {
+            assertThat(merged.stream().filter(r -> r.iface().equals(name)).map(Row::md5).toList())
+                    .isEqualTo(readOurs(sources.get(List.of("ns/web-0", "ns/db-0", "ns/cache-0").indexOf(name)).file())
+                            .stream().map(Row::md5).toList());
+        }
+        try (CaptureReader reader = CaptureReader.open(out)) {
+            reader.read(p -> true);
+            assertThat(reader.interfaces()).extracting(CaptureInterface::name).containsExactlyInAnyOrder("ns/web-0",
+                    "ns/db-0", "ns/cache-0", "ns/multi/#0", "ns/multi/#1", "ns/multi/#2");
+            assertThat(reader.linkTypes()).containsExactlyInAnyOrder(LinkType.ETHERNET, LinkType.LINUX_SLL2,
+                    LinkType.LINUX_SLL);
+            assertThat(reader.sectionComments()).containsExactly("merged by a test");
+        }
+        if (Tools.onPath("tshark")) {
+            assertThat(readTshark(out)).isEqualTo(merged);
+        }
+    }
+
+    @Test
+    @DisplayName("Merging keeps what can be read: an empty input and a truncated one are reported and noted in the file")
+    void mergeWithBadInputs() throws Exception {
+        Path empty = Files.write(dir.resolve("empty.pcap"), new byte[0]);
+        byte[] full = Fixtures.bytes(Fixtures.SLL2);
+        int cut = Fixtures.pcapRecordOffsets(full).get(30) + 20;
+        Path truncated = Files.write(dir.resolve("truncated.pcap"), Arrays.copyOf(full, cut));
+        Path out = dir.resolve("merged-bad.pcapng");
+        MergeResult result = PcapngWriter.merge(List.of(MergeSource.of(Fixtures.path(Fixtures.ETHERNET), "ns/ok"),
+                MergeSource.of(empty, "ns/empty"), MergeSource.of(truncated, "ns/cut")), out, List.of());
+        assertThat(result.complete()).isFalse();
+        assertThat(result.packetsPerSource()).containsExactly((long) readOurs(Fixtures.path(Fixtures.ETHERNET)).size(),
+                0L, 30L);
+        assertThat(result.problems()).extracting(CaptureProblem::kind).containsExactly(CaptureProblem.Kind.EMPTY,
+                CaptureProblem.Kind.TRUNCATED);
+        try (CaptureReader reader = CaptureReader.open(out)) {
+            assertThat(reader.read(p -> true)).isEqualTo(result.packets());
+            assertThat(reader.complete()).isTrue();
+            assertThat(reader.sectionComments()).singleElement().asString().contains("ns/empty: not merged")
+                    .contains("empty");
+            assertThat(reader.statistics()).singleElement().satisfies(s ->
+                    assertThat(reader.interfaces().get(s.interfaceId()).name()).isEqualTo("ns/cut"));
+        }
+        if (Tools.onPath("tshark")) {
+            String info = Tools.run(List.of("capinfos", "-k", "-c", out.toString()));
+            assertThat(info).contains("ns/empty: not merged");
+            assertThat(readTshark(out)).hasSize((int) result.packets());
+        }
+    }
+
+    @Test
+    @DisplayName("Misuse is refused with a message: packets on undeclared interfaces, writing after close")
+    void misuse() throws Exception {
+        PcapngWriter writer = PcapngWriter.create(new ByteArrayOutputStream(), List.of());
+        assertThatThrownBy(() -> writer.writePacket(0, 0, new byte[1], 0, 1, 1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("addInterface");
+        writer.close();
+        assertThatThrownBy(() -> writer.addInterface(1, 0, "x", null, List.of()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> MergeSource.of(dir, " ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("namespace/pod");
+    }
+
+    private static List<Row> strip(List<Row> rows) {
+        return rows.stream().map(r -> new Row("", r.time(), r.length(), r.captured(), r.md5(), null)).toList();
+    }
+
+    /** Copies a fixture's packets to the writer, commenting every n-th one, and records the expected rows. */
+    private static void copy(String fixture, PcapngWriter writer, int iface, String name, List<Row> expected,
+            int commentEvery) throws Exception {
+        try (CaptureReader reader = CaptureReader.open(Fixtures.path(fixture))) {
+            Packet p;
+            while ((p = reader.next()) != null) {
+                String comment = p.frameNumber() % commentEvery == 0 ? "packet " + p.frameNumber() + " of " + fixture
+                        + " ✓" : null;
+                writer.writePacket(iface, p, comment);
+                expected.add(row(name, p, comment));
+            }
+        }
+    }
+
+    private static Row row(String iface, Packet p, String comment) throws Exception {
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        md5.update(p.data(), p.dataOffset(), p.capturedLength());
+        return new Row(iface, TsharkOracle.epoch(p.timestampNanos()), p.originalLength(), p.capturedLength(),
+                HexFormat.of().formatHex(md5.digest()), comment);
+    }
+
+    static List<Row> readOurs(Path file) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.open(file)) {
+            Packet p;
+            while ((p = reader.next()) != null) {
+                String name = reader.interfaces().get(p.interfaceId()).name();
+                rows.add(row(name, p, p.comment()));
+            }
+        }
+        return rows;
+    }
+
+    private static List<Row> readTshark(Path file) throws Exception {
+        String out = Tools.run(List.of("tshark", "-r", file.toString(), "-o", "frame.generate_md5_hash:TRUE", "-T",
+                "fields", "-E", "separator=/t", "-e", "frame.interface_name", "-e", "frame.time_epoch", "-e",
+                "frame.len", "-e", "frame.cap_len", "-e", "frame.md5_hash", "-e", "frame.comment"));
+        List<Row> rows = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            rows.add(new Row(f[0], f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]), f[4],
+                    f[5].isEmpty() ? null : f[5]));
+        }
+        return rows;
+    }
+}
