@@ -2,8 +2,9 @@
 # Makes real captures of real network faults: real tcpdump, real kernel TCP/IP, real servers and clients,
 # all inside throw-away network namespaces (client <-> router with nftables <-> server), IPv4 and IPv6.
 #
-# usage: make-captures.sh OUTDIR        (root; needs ip, nft, tcpdump, openssl, python3)
+# usage: make-captures.sh OUTDIR [SCENARIO...]   (root; needs ip, nft, tcpdump, openssl, python3)
 #
+# Without SCENARIO it makes every default scenario; "bench-mix" (the benchmark's seed) only when named.
 # Writes OUTDIR/<scenario>/<view>.pcap for every scenario and view, and OUTDIR/manifest.tsv
 # (scenario, view, file, link type, packets). Views: ethernet (client veth), linux_sll2 (client -i any),
 # linux_sll (client -i any -y LINUX_SLL), server-ethernet (server veth: the real sender's view).
@@ -20,7 +21,17 @@ PREFIX=cpcap
 skip() { echo "make-captures: cannot run here: $*" >&2; exit 77; }
 die() { echo "make-captures: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+[ $# -ge 1 ] || die "usage: $0 OUTDIR [SCENARIO...]"
+DEFAULT_SCENARIOS=(tcp-resets tcp-loss tcp-unanswered tcp-zero-window dns http tls icmp ipv6)
+SELECTED=("${@:2}")
+[ ${#SELECTED[@]} -gt 0 ] || SELECTED=("${DEFAULT_SCENARIOS[@]}")
+for scenario in "${SELECTED[@]}"; do
+  case " ${DEFAULT_SCENARIOS[*]} bench-mix " in
+    *" $scenario "*) ;;
+    *) die "unknown scenario '$scenario' (known: ${DEFAULT_SCENARIOS[*]} bench-mix)" ;;
+  esac
+done
+want() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tcpdump); run the tests as root"
 for tool in ip nft tcpdump openssl timeout; do
   command -v "$tool" >/dev/null || skip "'$tool' is missing (apt-get install -y iproute2 nftables tcpdump openssl)"
@@ -153,16 +164,24 @@ done
 CAPS=()
 VIEWS=()
 SCENARIO=
+IMMEDIATE=--immediate-mode # as the capture engine runs tcpdump; off only for the bulky benchmark seed
 
-start_captures() { # scenario
+start_captures() { # scenario [views...]  (default: all four views)
   SCENARIO=$1
+  shift
+  local views=("$@") view
+  [ ${#views[@]} -gt 0 ] || views=(ethernet linux_sll2 linux_sll server-ethernet)
   mkdir -p "$OUT/$SCENARIO"
   CAPS=()
   VIEWS=()
-  tcpdump_bg "$NSC" ethernet -i eth0
-  tcpdump_bg "$NSC" linux_sll2 -i any
-  tcpdump_bg "$NSC" linux_sll -i any -y LINUX_SLL
-  tcpdump_bg "$NSS" server-ethernet -i eth0
+  for view in "${views[@]}"; do
+    case $view in
+      ethernet) tcpdump_bg "$NSC" ethernet -i eth0 ;;
+      linux_sll2) tcpdump_bg "$NSC" linux_sll2 -i any ;;
+      linux_sll) tcpdump_bg "$NSC" linux_sll -i any -y LINUX_SLL ;;
+      server-ethernet) tcpdump_bg "$NSS" server-ethernet -i eth0 ;;
+    esac
+  done
   local view
   for view in "${VIEWS[@]}"; do
     local log=$OUT/$SCENARIO/$view.log i
@@ -178,7 +197,7 @@ tcpdump_bg() { # ns view tcpdump-args...
   local ns=$1 view=$2
   shift 2
   # Not through nsx: a backgrounded function is a subshell, and SIGTERM must reach tcpdump itself.
-  ip netns exec "$ns" tcpdump -Z root --immediate-mode -U -n -B 65536 -w "$OUT/$SCENARIO/$view.pcap" "$@" \
+  ip netns exec "$ns" tcpdump -Z root $IMMEDIATE -U -n -B 65536 -w "$OUT/$SCENARIO/$view.pcap" "$@" \
     2>"$OUT/$SCENARIO/$view.log" &
   CAPS+=($!)
   BG+=($!)
@@ -216,59 +235,88 @@ client() { # scenario-client args... (bounded in time)
 # ------------------------------------------------------------------ scenarios
 # tcp-resets: 5 refused connects (RST/ACK answering SYN; 3 IPv4, 2 IPv6) and 3 connections the server
 # aborts mid-response with SO_LINGER 0 (2 IPv4, 1 IPv6): 8 RST frames.
-start_captures tcp-resets
-client resets
-stop_captures
+if want tcp-resets; then
+  start_captures tcp-resets
+  client resets
+  stop_captures
+fi
 
 # tcp-loss: ~4 % random loss each way on port 8080 while 3 MB go down and up over IPv4 and IPv6.
-nsx "$NSR" nft add rule inet faults loss tcp dport 8080 numgen random mod 25 == 0 drop
-nsx "$NSR" nft add rule inet faults loss tcp sport 8080 numgen random mod 25 == 0 drop
-start_captures tcp-loss
-client loss --size 3000000
-stop_captures
-nsx "$NSR" nft flush chain inet faults loss
+if want tcp-loss; then
+  nsx "$NSR" nft add rule inet faults loss tcp dport 8080 numgen random mod 25 == 0 drop
+  nsx "$NSR" nft add rule inet faults loss tcp sport 8080 numgen random mod 25 == 0 drop
+  start_captures tcp-loss
+  client loss --size 3000000
+  stop_captures
+  nsx "$NSR" nft flush chain inet faults loss
+fi
 
-# tcp-unanswered: SYNs to 8081 dropped by the router (IPv4 and IPv6, each SYN plus one retransmission),
-# and an echo connection still open when the capture stops.
-start_captures tcp-unanswered
-ip netns exec "$NSC" timeout 60 "$PYTHON" "$TOOLS" unanswered --ready "$WORK/unanswered.ready" &
-UNANSWERED=$!
-BG+=($UNANSWERED)
-wait_for_file "$WORK/unanswered.ready" 10 "the unanswered-SYN client"
-stop_captures
-kill -TERM "$UNANSWERED" 2>/dev/null || true
+# tcp-unanswered: SYNs to 8081 dropped by the router (IPv4 and IPv6; this kernel retransmits a SYN every
+# second), and an echo connection still open when the capture stops.
+if want tcp-unanswered; then
+  start_captures tcp-unanswered
+  ip netns exec "$NSC" timeout 60 "$PYTHON" "$TOOLS" unanswered --ready "$WORK/unanswered.ready" &
+  UNANSWERED=$!
+  BG+=($UNANSWERED)
+  wait_for_file "$WORK/unanswered.ready" 10 "the unanswered-SYN client"
+  stop_captures
+  kill -TERM "$UNANSWERED" 2>/dev/null || true
+fi
 
 # tcp-zero-window: the server's consumer stalls 1.5 s with a 4 KB receive buffer while 2 MB arrive.
-start_captures tcp-zero-window
-client zero-window --size 2000000
-stop_captures
+if want tcp-zero-window; then
+  start_captures tcp-zero-window
+  client zero-window --size 2000000
+  stop_captures
+fi
 
-# dns: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, never answered, a 150 ms slow answer, IPv6, DNS over TCP,
+# dns: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, never answered, a 250 ms slow answer, IPv6, DNS over TCP,
 # and Kubernetes search-domain expansion (ndots:5).
-start_captures dns
-client dns
-stop_captures
+if want dns; then
+  start_captures dns
+  client dns
+  stop_captures
+fi
 
 # http: keep-alive sessions on 8080 (IPv4, IPv6) and 9090 (not an HTTP port for tshark) with 200, 404,
 # 500, 503 and slow answers.
-start_captures http
-client http
-stop_captures
+if want http; then
+  start_captures http
+  client http
+  stop_captures
+fi
 
 # tls: unknown-CA alert, protocol-version alert, successful handshakes with SNI on 443 and 8443.
-start_captures tls
-client tls --certs "$CERTS"
-stop_captures
+if want tls; then
+  start_captures tls
+  client tls --certs "$CERTS"
+  stop_captures
+fi
 
 # icmp: UDP to a closed port (ICMP 3/3, ICMPv6 1/4), to an unroutable network (router: ICMP 3/0,
 # ICMPv6 1/0), and with TTL 1 (router: ICMP 11, ICMPv6 3).
-start_captures icmp
-client icmp
-stop_captures
+if want icmp; then
+  start_captures icmp
+  client icmp
+  stop_captures
+fi
 
 # ipv6: IPv6-only mix of HTTP keep-alive, bulk download, refused and reset connections, echo, TLS.
-start_captures ipv6
-client ipv6 --certs "$CERTS"
-stop_captures
+if want ipv6; then
+  start_captures ipv6
+  client ipv6 --certs "$CERTS"
+  stop_captures
+fi
 
-echo "make-captures: all scenarios written to $OUT" >&2
+# bench-mix (only when asked for): BENCH_SECONDS of varied traffic for the benchmark's seed capture,
+# LINUX_SLL2 only; 1 % loss on the bulk port 9090.
+if want bench-mix; then
+  nsx "$NSR" nft add rule inet faults loss tcp sport 9090 numgen random mod 100 == 0 drop
+  IMMEDIATE= # with immediate mode, libpcap's 256 KB ring slots overflow at this packet rate
+  start_captures bench-mix linux_sll2
+  client bench-mix --certs "$CERTS" --seconds "${BENCH_SECONDS:-12}"
+  stop_captures
+  nsx "$NSR" nft flush chain inet faults loss
+fi
+
+echo "make-captures: scenarios written to $OUT" >&2

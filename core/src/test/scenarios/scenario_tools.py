@@ -37,7 +37,7 @@ NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
 # name -> (rcode, delay seconds, {qtype: address}); a name absent from the table is NXDOMAIN.
 DNS_ZONE = {
     "ok.example.test": (NOERROR, 0.0, {A: "10.77.2.10", AAAA: "fd77:2::10"}),
-    "slow.example.test": (NOERROR, 0.15, {A: "10.77.2.11", AAAA: "fd77:2::11"}),
+    "slow.example.test": (NOERROR, 0.25, {A: "10.77.2.11", AAAA: "fd77:2::11"}),
     "fail.example.test": (SERVFAIL, 0.0, {}),
     "refused.example.test": (REFUSED, 0.0, {}),
     # Kubernetes service names as a pod in namespace "default" resolves them.
@@ -467,10 +467,10 @@ def client_http(args):
     get = lambda path: ("GET", path, None)
     checks = [
         (V4, 8080, [get("/status/200"), get("/status/404"), get("/status/500"), get("/status/503"),
-                    get("/delay/120"), get("/status/200")], [200, 404, 500, 503, 200, 200]),
+                    get("/delay/250"), get("/status/200")], [200, 404, 500, 503, 200, 200]),
         (V6, 8080, [get("/status/200"), get("/status/503"), get("/status/503"),
                     ("POST", "/upload", b"x" * 3000)], [200, 503, 503, 200]),
-        (V4, 9090, [get("/status/200"), get("/status/404"), get("/delay/80"), get("/status/500")],
+        (V4, 9090, [get("/status/200"), get("/status/404"), get("/delay/200"), get("/status/500")],
          [200, 404, 200, 500]),
     ]
     for host, port, requests, want in checks:
@@ -558,7 +558,71 @@ def client_ipv6(args):
                ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3, None)
 
 
+def client_bench_mix(args):
+    """Varied traffic for the benchmark seed: mostly small HTTP exchanges, DNS, some bulk with loss,
+    some resets and TLS, over IPv4 and IPv6, for args.seconds."""
+    deadline = time.time() + args.seconds
+    ca = os.path.join(args.certs, "ca.pem")
+    rng = random.Random(7)
+    paths = ["/status/200"] * 14 + ["/status/404", "/status/500", "/status/503", "/bytes/1600", "/bytes/400"]
+
+    def keep_alive(host, port):
+        r = random.Random(host + str(port))
+        while time.time() < deadline:
+            try:
+                http_session(host, port, [("GET", r.choice(paths), None) for _ in range(r.randint(1, 30))])
+            except OSError:
+                pass
+
+    def dns_loop(host):
+        names = ["ok.example.test", "slow.example.test", "nx.example.test", "fail.example.test",
+                 "refused.example.test", "web", "db.payments", "registry.example.test", "missing-svc"]
+        r = random.Random(host)
+        while time.time() < deadline:
+            name = r.choice(names)
+            if "." in name and name.endswith(".test"):
+                dns_udp(host, name, r.choice((A, AAAA)), timeout=0.3)
+            else:
+                resolve_like_a_pod(host, name)
+        dns_udp(host, "lost.example.test", A, timeout=0.05)
+
+    def bulk(host):
+        while time.time() < deadline:
+            try:
+                http_session(host, 9090, [("GET", "/bytes/200000", None)])
+            except OSError:
+                pass
+            time.sleep(0.5)
+
+    def faults():
+        while time.time() < deadline:
+            host = rng.choice((V4, V6))
+            try:
+                refused(host, 1)
+                reset_mid_stream(host, 1)
+                tls_client(host, 8443, ca, "api.example.test", ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3, None)
+                tls_client(host, 443, os.path.join(args.certs, "other-ca.pem"), "web.example.test",
+                           ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2, "CERTIFICATE_VERIFY_FAILED")
+            except (OSError, SystemExit):
+                pass
+            time.sleep(0.2)
+
+    workers = [threading.Thread(target=keep_alive, args=(V4, 8080)),
+               threading.Thread(target=keep_alive, args=(V4, 8080)),
+               threading.Thread(target=keep_alive, args=(V6, 8080)),
+               threading.Thread(target=dns_loop, args=(V4,)),
+               threading.Thread(target=dns_loop, args=(V6,)),
+               threading.Thread(target=bulk, args=(V4,)),
+               threading.Thread(target=bulk, args=(V6,)),
+               threading.Thread(target=faults)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
 CLIENTS = {
+    "bench-mix": client_bench_mix,
     "resets": client_resets,
     "loss": client_loss,
     "unanswered": client_unanswered,
@@ -577,6 +641,7 @@ def main():
     parser.add_argument("--certs")
     parser.add_argument("--ready")
     parser.add_argument("--size", type=int, default=3_000_000)
+    parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     if args.command == "serve":
         serve(args)

@@ -273,7 +273,7 @@ final class AnalysisEngine implements PacketHandler {
                 }
                 t.detail(endpoint(f, 1 - f.clientDir).toString());
                 f.addFinding(Rule.TCP_UNANSWERED_SYN, f.synFrame, f.synNanos);
-            } else if (!f.resetSeen && !(f.finSeen0 && f.finSeen1)) {
+            } else if (f.answered && !f.resetSeen && !f.finSeen0 && !f.finSeen1) {
                 notClosed++;
                 RuleTally t = tally(Rule.TCP_NOT_CLOSED);
                 if (t.add(f.firstFrame, f.firstNanos)) {
@@ -319,7 +319,7 @@ final class AnalysisEngine implements PacketHandler {
             state = f.refused ? "REFUSED"
                     : f.synSeen && !f.answered ? "UNANSWERED"
                     : f.resetSeen ? "RESET"
-                    : f.finSeen0 && f.finSeen1 ? "CLOSED" : "OPEN";
+                    : f.finSeen0 || f.finSeen1 ? "CLOSED" : "OPEN";
         }
         String application = switch (f.application) {
             case Flow.APP_HTTP -> "HTTP";
