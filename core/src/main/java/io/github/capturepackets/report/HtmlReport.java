@@ -156,7 +156,7 @@ final class HtmlReport {
                     .append(Format.count(finding.count())).append("</td>")
                     .append("<td>").append(finding.firstFrame()).append("</td>")
                     .append("<td>").append(esc(Format.time(finding.firstTime()))).append("</td>")
-                    .append("<td><code>").append(esc(finding.flow())).append("</code></td>")
+                    .append("<td><code>").append(flowHtml(finding.flow())).append("</code></td>")
                     .append("<td>").append(esc(finding.message())).append("</td></tr>\n");
         }
         html.append("</tbody>\n</table>\n</section>\n");
@@ -191,7 +191,7 @@ final class HtmlReport {
             card.row("Queries", dns.queries());
             card.row("Responses", dns.responses());
             card.row("NXDOMAIN", dns.nxdomain());
-            card.sub("search-domain, expected", dns.searchNxdomain());
+            card.sub("search-domain", dns.searchNxdomain());
             card.row("SERVFAIL", dns.servfail());
             card.row("REFUSED", dns.refused());
             card.row("Unanswered", dns.unanswered());
@@ -574,6 +574,19 @@ final class HtmlReport {
         html.append("</section>\n");
     }
 
+    /** A flow as text, wrapping only after the arrow so an address never breaks in the middle. */
+    private static String flowHtml(String flow) {
+        if (flow == null) {
+            return "";
+        }
+        int arrow = flow.indexOf(" -> ");
+        if (arrow < 0) {
+            return esc(flow);
+        }
+        return "<span class=\"nowrap\">" + esc(flow.substring(0, arrow + 3)) + "</span> <span class=\"nowrap\">"
+                + esc(flow.substring(arrow + 4)) + "</span>";
+    }
+
     private static String durationCell(Duration duration, String prefix) {
         if (duration == null) {
             return "<td data-sort=\"\"></td>";
@@ -769,6 +782,7 @@ final class HtmlReport {
             .state-unanswered { fill: #8e24aa; background: #8e24aa; } .state-other { fill: #78909c; background: #78909c; }
             span.state { color: #fff; padding: 0 6px; border-radius: 3px; font-size: 11.5px; font-weight: 600; }
             .app { color: var(--muted); font-size: 12px; }
+            .nowrap { white-space: nowrap; }
             .controls { margin: 6px 0 10px; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
             .controls input[type=search] { padding: 4px 8px; width: 260px; border: 1px solid var(--line);
               border-radius: 4px; }

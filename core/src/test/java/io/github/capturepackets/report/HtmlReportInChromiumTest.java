@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -39,12 +40,23 @@ class HtmlReportInChromiumTest {
     private static final Path SHOTS = Path.of("target", "report-screenshots");
     private static WebDriver driver;
 
+    private static boolean installed() {
+        return Files.isExecutable(chromium()) && Files.isExecutable(chromedriver());
+    }
+
+    @BeforeEach
+    void assumeChromium() {
+        // Per test rather than per class, so each skipped test is reported with the reason.
+        Assumptions.assumeTrue(installed(), "Headless Chromium is not installed (" + chromium() + ", "
+                + chromedriver() + "): install the Debian packages with `apt-get install -y chromium chromium-driver`"
+                + " (or set CHROMIUM and CHROMEDRIVER) to run the HTML report checks.");
+    }
+
     @BeforeAll
     static void startBrowser() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(chromium()) && Files.isExecutable(chromedriver()),
-                "Headless Chromium is not installed (" + chromium() + ", " + chromedriver() + "): install the Debian "
-                        + "packages with `apt-get install -y chromium chromium-driver` (or set CHROMIUM and "
-                        + "CHROMEDRIVER) to run the HTML report checks.");
+        if (!installed()) {
+            return;
+        }
         Files.createDirectories(SHOTS);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(chromedriver().toFile())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.capturepackets.analysis.AnalysisReport;
+import io.github.capturepackets.analysis.Rule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +161,7 @@ class JsonReportTest {
     }
 
     @Test
-    @DisplayName("docs/report-format.md documents every field path of the JSON report")
+    @DisplayName("docs/report-format.md documents every field path of the JSON report and every rule")
     void everyFieldIsDocumented() throws IOException {
         Path doc = Path.of("..", "docs", "report-format.md");
         String text = Files.readString(doc);
@@ -171,6 +172,9 @@ class JsonReportTest {
         }
 
         assertThat(documented).containsAll(GOLDEN_PATHS);
+        for (Rule rule : Rule.values()) {
+            assertThat(text).contains("| `" + rule.id() + "` | " + rule.defaultSeverity() + " | " + rule.description());
+        }
     }
 
     @Test
