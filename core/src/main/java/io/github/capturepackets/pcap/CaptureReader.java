@@ -110,8 +110,11 @@ public final class CaptureReader implements AutoCloseable {
      */
     public static CaptureReader open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        long size = Files.size(file);
-        int bufferSize = (int) Math.max(64 * 1024, Math.min(DEFAULT_BUFFER, size + 64));
+        // Small files get a small buffer (tests open thousands); pipes and devices report no size.
+        int bufferSize = DEFAULT_BUFFER;
+        if (Files.isRegularFile(file)) {
+            bufferSize = (int) Math.max(64 * 1024, Math.min(DEFAULT_BUFFER, Files.size(file) + 64));
+        }
         return open(Files.newInputStream(file), file.toString(), bufferSize);
     }
 
@@ -224,6 +227,15 @@ public final class CaptureReader implements AutoCloseable {
     /** Interfaces declared so far, indexed by {@link CaptureInterface#id()}. */
     public List<CaptureInterface> interfaces() {
         return List.copyOf(interfaces);
+    }
+
+    /**
+     * The interface a packet came from ({@link Packet#interfaceId()}), without copying the interface list.
+     *
+     * @throws IndexOutOfBoundsException if no such interface has been declared
+     */
+    public CaptureInterface captureInterface(int id) {
+        return interfaces.get(id);
     }
 
     /** Interface statistics blocks read so far (pcapng only). */

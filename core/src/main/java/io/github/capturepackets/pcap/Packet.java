@@ -536,6 +536,11 @@ public final class Packet {
         return payloadOffset;
     }
 
+    /** Index in {@link #data()} of the first TCP/UDP payload byte ({@code dataOffset() + payloadOffset()}), or -1. */
+    public int payloadIndex() {
+        return payloadOffset < 0 ? -1 : dataOffset + payloadOffset;
+    }
+
     /**
      * TCP/UDP payload length as the headers state it (Wireshark's {@code tcp.len}: IP length minus IP and TCP
      * headers), independent of snaplen truncation.
@@ -550,6 +555,24 @@ public final class Packet {
     }
 
     // ---- Utilities ----
+
+    /**
+     * Decodes one frame outside any capture file, for example to build test input for code that consumes
+     * packets. The result owns {@code frame} (not copied) and has interface 0.
+     */
+    public static Packet decode(LinkType linkType, long frameNumber, long timestampNanos, byte[] frame) {
+        Packet p = new Packet();
+        p.linkType = linkType;
+        p.linkTypeCode = linkType.code();
+        p.frameNumber = frameNumber;
+        p.timestampNanos = timestampNanos;
+        p.data = frame;
+        p.dataOffset = 0;
+        p.capturedLength = frame.length;
+        p.originalLength = frame.length;
+        PacketDecoder.decode(p);
+        return p;
+    }
 
     /** A detached copy with its own byte array, safe to keep after the reader moves on. */
     public Packet copy() {

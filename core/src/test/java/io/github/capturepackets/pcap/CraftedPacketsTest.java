@@ -80,6 +80,12 @@ class CraftedPacketsTest {
         // 15: TCP with ECE/CWR/URG flags.
         f.add(ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", TCP,
                 tcp(1, 2, 3, 4, Packet.ECE | Packet.CWR | Packet.URG | Packet.ACK, 5, new byte[0], bytes(1)))));
+        // 16: IPv4 total length 0 (TSO): the captured length stands in, as in tshark.
+        byte[] tso = ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", TCP,
+                tcp(1000, 80, 1, 2, Packet.ACK | Packet.PSH, 100, new byte[0], bytes(50))));
+        tso[14 + 2] = 0;
+        tso[14 + 3] = 0;
+        f.add(tso);
         return f;
     }
 
@@ -89,7 +95,7 @@ class CraftedPacketsTest {
         Path file = dir.resolve("crafted-ethernet.pcap");
         Files.write(file, SyntheticCaptures.pcap(1, ethernetFrames()));
         List<Packet> packets = readAll(file);
-        assertThat(packets).hasSize(15);
+        assertThat(packets).hasSize(16);
 
         Packet syn = packets.get(0);
         assertThat(syn.ipVersion()).isEqualTo(4);
@@ -114,6 +120,8 @@ class CraftedPacketsTest {
         assertThat(sack.sackLeftEdge(1)).isEqualTo(3000);
         assertThat(sack.sackRightEdge(1)).isEqualTo(4000);
         assertThat(sack.payloadLength()).isEqualTo(100);
+        assertThat(sack.payloadIndex()).isEqualTo(sack.dataOffset() + 14 + 4 + 20 + 40);
+        assertThat(sack.data()[sack.payloadIndex() + 99]).isEqualTo(Frames.bytes(100)[99]);
         assertThat(sack.windowScale()).isEqualTo(-1);
 
         Packet qinq = packets.get(2);
@@ -181,9 +189,11 @@ class CraftedPacketsTest {
         assertThat(packets.get(13).capturedLength()).isEqualTo(60);
         assertThat(packets.get(13).payloadLength()).isZero();
         assertThat(packets.get(14).tcpFlags()).isEqualTo(Packet.ECE | Packet.CWR | Packet.URG | Packet.ACK);
+        assertThat(packets.get(15).ipTotalLength()).isEqualTo(90);
+        assertThat(packets.get(15).payloadLength()).isEqualTo(50);
 
         if (Tools.onPath("tshark")) {
-            assertThat(TsharkOracle.assertAgrees(file)).isEqualTo(15);
+            assertThat(TsharkOracle.assertAgrees(file)).isEqualTo(16);
         }
     }
 

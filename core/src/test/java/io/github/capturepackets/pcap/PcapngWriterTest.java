@@ -185,7 +185,7 @@ class PcapngWriterTest {
         try (CaptureReader reader = CaptureReader.open(file)) {
             Packet p;
             while ((p = reader.next()) != null) {
-                String name = reader.interfaces().get(p.interfaceId()).name();
+                String name = reader.captureInterface(p.interfaceId()).name();
                 rows.add(row(name, p, p.comment()));
             }
         }
