@@ -125,7 +125,12 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
         } catch (IllegalArgumentException e) {
             throw new ExtensionConfigurationException("@CapturePackets: " + e.getMessage(), e);
         }
-        boolean stdout = !"false".equalsIgnoreCase(lookup.text("", STDOUT_ATTACHMENTS));
+        String stdoutSetting = lookup.text("", STDOUT_ATTACHMENTS);
+        // Surefire cannot tell which parallel test printed a line (SUREFIRE-1953): a line would be attached to the
+        // wrong test case, so under parallel execution the lines are off unless asked for.
+        boolean stdout = stdoutSetting.isEmpty() || stdoutSetting.equalsIgnoreCase("auto")
+                ? !"true".equalsIgnoreCase(lookup.text("", "junit.jupiter.execution.parallel.enabled"))
+                : Boolean.parseBoolean(stdoutSetting);
         return new GroupSettings(request, retention, failOn, onStartFailure, lookup.text(annotation.kubeconfig(), KUBECONFIG),
                 lookup.text(annotation.context(), CONTEXT), stdout);
     }

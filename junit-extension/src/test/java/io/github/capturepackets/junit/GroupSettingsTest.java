@@ -142,6 +142,17 @@ class GroupSettingsTest {
     }
 
     @Test
+    @DisplayName("[[ATTACHMENT|...]] lines are off under JUnit's parallel execution unless capturepackets.stdoutAttachments=true")
+    void stdoutAttachmentsFollowParallelExecution() {
+        assertThat(resolve(Defaults.class, Map.of("junit.jupiter.execution.parallel.enabled", "true"))
+                .stdoutAttachments()).isFalse();
+        assertThat(resolve(Defaults.class, Map.of("junit.jupiter.execution.parallel.enabled", "true",
+                "capturepackets.stdoutAttachments", "true")).stdoutAttachments()).isTrue();
+        assertThat(resolve(Defaults.class, Map.of("capturepackets.stdoutAttachments", "auto")).stdoutAttachments())
+                .isTrue();
+    }
+
+    @Test
     @DisplayName("An annotation value wins over the configuration parameter")
     void annotationWins() {
         GroupSettings settings = resolve(Everything.class, Map.of("capturepackets.namespace", "other",
