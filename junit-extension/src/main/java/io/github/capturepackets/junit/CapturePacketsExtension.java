@@ -52,9 +52,14 @@ final class CapturePacketsExtension implements BeforeEachCallback, AfterEachCall
             if (groups.isEmpty()) {
                 continue;
             }
-            Sessions sessions = classContext.getStore(NAMESPACE).getOrComputeIfAbsent(
-                    "sessions:" + classContext.getUniqueId(),
-                    key -> Sessions.start(groups, config, OutputLayout.sanitize(testClass.getName()),
+            boolean suite = "suite".equalsIgnoreCase(context.getConfigurationParameter(GroupSettings.SCOPE)
+                    .map(String::trim).orElse("class"));
+            // Suite scope: classes whose annotations are equal share one session, kept in the root store until
+            // the whole run ends. Annotations compare by their values.
+            ExtensionContext owner = suite ? classContext.getRoot() : classContext;
+            String key = suite ? "sessions:suite:" + groups : "sessions:" + classContext.getUniqueId();
+            Sessions sessions = owner.getStore(NAMESPACE).getOrComputeIfAbsent(key,
+                    k -> Sessions.start(groups, config, suite ? "suite" : OutputLayout.sanitize(testClass.getName()),
                             enclosingClassesOf(testClass), List.of()),
                     Sessions.class);
             handles.addAll(sessions.handles());

@@ -53,11 +53,12 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
     static final String OUTPUT_DIR = PREFIX + "outputDir";
     static final String NETWORK_NAMESPACE = PREFIX + "networkNamespace";
     static final String STDOUT_ATTACHMENTS = PREFIX + "stdoutAttachments";
+    static final String SCOPE = PREFIX + "scope";
 
     /** Every configuration key, in documentation order. */
     static final List<String> ALL_KEYS = List.of(NAMESPACE, SELECTOR, PODS, CONTAINER, FILTER, INTERFACE,
             SNAP_LENGTH, MAX_DURATION, MAX_BYTES, MAX_PACKETS, IMAGE, PULL_POLICY, MODE, RETENTION, FAIL_ON,
-            START_TIMEOUT, ON_START_FAILURE, KUBECONFIG, CONTEXT, OUTPUT_DIR, NETWORK_NAMESPACE, STDOUT_ATTACHMENTS);
+            START_TIMEOUT, ON_START_FAILURE, KUBECONFIG, CONTEXT, OUTPUT_DIR, NETWORK_NAMESPACE, STDOUT_ATTACHMENTS, SCOPE);
 
     static final String DEFAULT_OUTPUT_DIR = "target/capture-packets";
 

@@ -161,6 +161,29 @@ class CapturePacketsExtensionTest {
         }
     }
 
+    @CapturePackets
+    static class OneSessionAgainTestCases {
+        @RepeatedTest(5)
+        void repeated() {
+            Fixtures.SEEN.computeIfAbsent(getClass().getName(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                    .addAll(Fixtures.tcpdumpPids());
+        }
+    }
+
+    /** Runs several fixture classes in one engine run, with suite scope. */
+    static final class EngineTestKitSuite {
+        static EngineExecutionResults run(Path out, Class<?>... fixtures) {
+            return org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+                    .selectors(java.util.Arrays.stream(fixtures)
+                            .map(org.junit.platform.engine.discovery.DiscoverySelectors::selectClass)
+                            .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                    .configurationParameters(Map.of("capturepackets.outputDir", out.resolve("cp").toString(),
+                            "capturepackets.filter", LocalHttp.FILTER, "capturepackets.scope", "suite"))
+                    .outputDirectoryCreator(Fixtures.creator(out.resolve("junit")))
+                    .execute();
+        }
+    }
+
     @CapturePackets(retention = CapturePackets.Retention.ALWAYS)
     static class OuterTestCases {
         @Test
@@ -496,6 +519,19 @@ class CapturePacketsExtensionTest {
             assertThat(httpUris(dir.resolve("capture.pcapng"))).containsExactly("/" + i);
         }
         assertThat(Fixtures.tcpdumpPids()).as("the session is closed with the class").isEmpty();
+    }
+
+    @Test
+    @DisplayName("With capturepackets.scope=suite, classes with equal annotations share one session for the whole run")
+    void suiteScope() {
+        Fixtures.SEEN.clear();
+        EngineExecutionResults results = EngineTestKitSuite.run(out, OneSessionTestCases.class,
+                OneSessionAgainTestCases.class);
+
+        results.testEvents().assertStatistics(s -> s.succeeded(10));
+        assertThat(Fixtures.SEEN.get(OneSessionTestCases.class.getName()))
+                .isEqualTo(Fixtures.SEEN.get(OneSessionAgainTestCases.class.getName())).hasSize(1);
+        assertThat(Fixtures.tcpdumpPids()).as("the suite's session is closed when the run ends").isEmpty();
     }
 
     @Test

@@ -41,6 +41,10 @@ final class Fixtures {
         return outputDir.resolve("capture-packets").resolve(fixture.getName()).resolve(method);
     }
 
+    static OutputDirectoryCreator creator(Path root) {
+        return new Creator(root);
+    }
+
     /** The tcpdump processes this JVM runs right now (the local mode's captures). */
     static Set<Long> tcpdumpPids() {
         return ProcessHandle.current().descendants()
