@@ -8,6 +8,8 @@ import io.github.capturepackets.capture.PodCapture;
 import io.github.capturepackets.report.Reports;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,8 +44,8 @@ final class Outcome {
 
     private static final MediaType PCAPNG = MediaType.create("application", "x-pcapng");
     private static final MediaType PCAP = MediaType.create("application", "vnd.tcpdump.pcap");
-    private static final MediaType MARKDOWN_TYPE = MediaType.create("text", "markdown", java.nio.charset.StandardCharsets.UTF_8);
-    private static final MediaType HTML_TYPE = MediaType.create("text", "html", java.nio.charset.StandardCharsets.UTF_8);
+    private static final MediaType MARKDOWN_TYPE = MediaType.create("text", "markdown", StandardCharsets.UTF_8);
+    private static final MediaType HTML_TYPE = MediaType.create("text", "html", StandardCharsets.UTF_8);
 
     private Outcome() {
     }
@@ -75,7 +77,7 @@ final class Outcome {
             attachments.add(directory.resolve(HTML));
             verdictError = verdictError(capture, report, directory);
         } catch (IOException e) {
-            captureError = new java.io.UncheckedIOException("@CapturePackets could not write the reports of "
+            captureError = new UncheckedIOException("@CapturePackets could not write the reports of "
                     + capture.testName() + " into " + directory + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             captureError = e;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * One test's capture: a slice of every applicable session, the test's markers and its output directory. Each test
@@ -32,7 +33,7 @@ final class TestCapture implements PacketCapture, AutoCloseable {
     private final List<Marker> markers = new ArrayList<>();
     private final List<PodCapture> captured = new ArrayList<>();
     private final Set<Rule> failOn = EnumSet.noneOf(Rule.class);
-    private final String sliceId = java.util.UUID.randomUUID().toString().substring(0, 8);
+    private final String sliceId = UUID.randomUUID().toString().substring(0, 8);
     private int part;
     private boolean finished;
 
