@@ -1,0 +1,91 @@
+package io.github.capturepackets.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.capturepackets.e2e.E2ePods;
+import io.github.capturepackets.e2e.TestCluster;
+import io.github.capturepackets.e2e.TestNamespace;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+
+/**
+ * End to end on a real cluster (run with -Pe2e; the local harness, a kubeconfig or K3s, see TestCluster): a class of
+ * several tests captures its pod through one ephemeral container, sliced per test.
+ */
+class ClusterCaptureIT {
+    static final String NAMESPACE = "capture-packets-junit-it";
+    static final TestNamespace NS = new TestNamespace(NAMESPACE);
+    static final int TESTS = 5;
+
+    static TestCluster cluster;
+
+    @TempDir
+    Path out;
+
+    @BeforeAll
+    static void deploy() {
+        cluster = TestCluster.resolve();
+        KubernetesClient client = cluster.client();
+        client.namespaces().withName(NAMESPACE).delete();
+        client.namespaces().withName(NAMESPACE).waitUntilCondition(n -> n == null, 2, TimeUnit.MINUTES);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
+                .build()).create();
+        E2ePods.createAppPod(cluster, NS, "web");
+        FixtureCluster.cluster = cluster;
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (cluster != null) {
+            try {
+                cluster.client().namespaces().withName(NAMESPACE).delete();
+            } finally {
+                cluster.close();
+            }
+        }
+    }
+
+    /** Holds what the fixture needs; set by the outer test before the fixture runs. */
+    static final class FixtureCluster {
+        static TestCluster cluster;
+    }
+
+    @CapturePackets(namespace = NAMESPACE, selector = "app=web", retention = CapturePackets.Retention.ALWAYS)
+    static class PodTestCases {
+        @CaptureCluster
+        static KubernetesClient client;
+
+        @RepeatedTest(TESTS)
+        void request(org.junit.jupiter.api.RepetitionInfo info) throws Exception {
+            E2ePods.sendHttpRequest(FixtureCluster.cluster, NS, "web", "/r" + info.getCurrentRepetition());
+        }
+    }
+
+    @Test
+    @DisplayName("Five tests add one ephemeral capture container to the pod, and each test's capture holds its own request")
+    void oneEphemeralContainerPerPodForTheClass() {
+        PodTestCases.client = cluster.client();
+        EngineExecutionResults results = Fixtures.run(out, PodTestCases.class,
+                Map.of("capturepackets.filter", "tcp port " + E2ePods.APP_PORT,
+                        "capturepackets.image", cluster.tcpdumpImage()));
+
+        results.testEvents().assertStatistics(s -> s.succeeded(TESTS));
+        Pod pod = cluster.client().pods().inNamespace(NAMESPACE).withName("web").get();
+        assertThat(pod.getSpec().getEphemeralContainers()).hasSize(1);
+        for (int i = 1; i <= TESTS; i++) {
+            Path capture = Fixtures.testDir(out, PodTestCases.class, "request[" + i + "]").resolve("capture.pcapng");
+            assertThat(CapturePacketsExtensionTest.httpUris(capture)).containsExactly("/r" + i);
+        }
+    }
+}
