@@ -49,6 +49,8 @@ final class PcapStreamSink {
     private long lastArrivalNanos = System.nanoTime();
     /** Smallest (arrival - capture timestamp) seen: the capture host's clock offset plus the shortest latency. */
     private long clockOffsetNanos = Long.MAX_VALUE;
+    /** Below this, a positive offset is taken for delivery latency, not for a clock difference. */
+    private static final long LATENCY_NOT_SKEW_NANOS = 1_000_000_000L;
 
     /**
      * @param base the first file's path without extension; rotated files get {@code -NNN} suffixes
@@ -177,7 +179,7 @@ final class PcapStreamSink {
             bytes += recordBytes;
             recordsInFile++;
             packets++;
-            Instant localTime = timestamp.plusNanos(clockOffsetNanos);
+            Instant localTime = timestamp.plusNanos(clockCorrectionNanos());
             for (SliceTap tap : taps) {
                 tap.offer(localTime, header, data, length);
             }
@@ -269,13 +271,17 @@ final class PcapStreamSink {
     void closeSlice(SliceTap tap, Instant end, long quietMillis, long boundMillis) throws IOException {
         synchronized (lock) {
             tap.end = end;
-            long deadline = System.nanoTime() + boundMillis * 1_000_000L;
+            long closing = System.nanoTime();
+            long deadline = closing + boundMillis * 1_000_000L;
             while (!finished) {
                 long now = System.nanoTime();
-                if (lastPacketTime != null && !lastPacketTime.plusNanos(clockOffsetNanos()).isBefore(end)) {
+                // tcpdump writes in time order: a record from past the end means the window is complete.
+                if (lastPacketTime != null && !lastPacketTime.plusNanos(clockCorrectionNanos()).isBefore(end)) {
                     break;
                 }
-                if (now - lastArrivalNanos >= quietMillis * 1_000_000L || now >= deadline) {
+                // Quiet counts from when the slice began closing too: a stream that was quiet before the test's
+                // last packets may still be delivering them.
+                if (now - Math.max(lastArrivalNanos, closing) >= quietMillis * 1_000_000L || now >= deadline) {
                     break;
                 }
                 try {
@@ -290,8 +296,17 @@ final class PcapStreamSink {
         }
     }
 
-    private long clockOffsetNanos() {
-        return clockOffsetNanos == Long.MAX_VALUE ? 0 : clockOffsetNanos;
+    /**
+     * How far to shift capture timestamps onto our clock. Only a certain clock difference is corrected: a packet
+     * cannot arrive before it was captured, so a negative offset proves the capture host's clock is ahead; an
+     * offset above a second is no delivery latency. A small positive offset is mostly latency, and shifting by it
+     * would push a test's last packets past the end of its slice.
+     */
+    private long clockCorrectionNanos() {
+        if (clockOffsetNanos == Long.MAX_VALUE) {
+            return 0;
+        }
+        return clockOffsetNanos < 0 || clockOffsetNanos > LATENCY_NOT_SKEW_NANOS ? clockOffsetNanos : 0;
     }
 
     List<Path> files() {

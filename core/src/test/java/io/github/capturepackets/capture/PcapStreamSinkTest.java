@@ -133,6 +133,58 @@ class PcapStreamSinkTest {
         return file;
     }
 
+    /** A little-endian microsecond pcap record stamped {@code time}, with a few bytes of payload. */
+    private static byte[] record(java.time.Instant time) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt((int) time.getEpochSecond()).putInt(time.getNano() / 1000).putInt(4).putInt(4).putInt(0x2a2a2a2a);
+        return b.array();
+    }
+
+    private static byte[] globalHeader() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        return b.array();
+    }
+
+    @Test
+    @DisplayName("a slice ended while the stream was quiet still gets its last packet, delivered late and after a"
+            + " stream latency that must not count as clock skew")
+    void sliceWaitsForPacketsInFlight() throws Exception {
+        java.io.PipedOutputStream feed = new java.io.PipedOutputStream();
+        java.io.PipedInputStream in = new java.io.PipedInputStream(feed, 1 << 16);
+        PcapStreamSink sink = sink(NO_LIMITS, new ArrayList<>());
+        Thread reader = new Thread(() -> sink.consume(in));
+        reader.start();
+        try {
+            feed.write(globalHeader());
+            // The first packet arrives 20 ms after it was captured: delivery latency, not a clock difference.
+            feed.write(record(java.time.Instant.now().minusMillis(20)));
+            feed.flush();
+            Thread.sleep(100);
+            PcapStreamSink.SliceTap tap = sink.openSlice(output.resolve("slice.pcap"), java.time.Instant.now());
+            Thread.sleep(300); // the stream is quiet for longer than the slice's quiet period
+            java.time.Instant sent = java.time.Instant.now();
+            Thread.sleep(5);
+            java.time.Instant end = java.time.Instant.now();
+            Thread late = new Thread(() -> {
+                try {
+                    Thread.sleep(60); // still in flight when the test ends
+                    feed.write(record(sent));
+                    feed.flush();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            late.start();
+            sink.closeSlice(tap, end, 150, 2000);
+            late.join();
+            assertThat(tap.packets()).as("packets in the slice").isEqualTo(1);
+        } finally {
+            feed.close();
+            reader.join(5000);
+        }
+    }
+
     private static int readLe(byte[] b, int offset) {
         return (b[offset] & 0xff) | (b[offset + 1] & 0xff) << 8 | (b[offset + 2] & 0xff) << 16
                 | (b[offset + 3] & 0xff) << 24;
