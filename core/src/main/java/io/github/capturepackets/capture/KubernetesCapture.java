@@ -696,6 +696,19 @@ final class KubernetesCapture {
         }
 
         private void endIdle(String ns, String podName, String container) {
+            try {
+                Pod current = client.pods().inNamespace(ns).withName(podName).get();
+                boolean running = current != null && ephemeralStatus(current, container)
+                        .map(status -> status.getState() != null && status.getState().getRunning() != null)
+                        .orElse(false);
+                if (!running) {
+                    // Never started (say, its image cannot be pulled): an exec would only wait for its timeout.
+                    // Should it start later, its own time limit ends it.
+                    return;
+                }
+            } catch (KubernetesClientException e) {
+                return;
+            }
             try (var exec = client.pods().inNamespace(ns).withName(podName).inContainer(container)
                     // fabric8 refuses an exec without any stream.
                     .withReadyWaitTimeout(0).writingError(new ByteArrayOutputStream()).exec("touch", DONE_FILE)) {
