@@ -54,7 +54,29 @@ final class KubernetesCapture {
             "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
             "PreCreateHookError", "PostStartHookError");
 
+    /**
+     * ErrImagePull messages that name a cause no retry fixes within a start timeout. The kubelet may report
+     * ErrImagePull for a minute before it moves on to ImagePullBackOff, so waiting for that costs the whole timeout.
+     */
+    private static final List<String> PERMANENT_PULL_ERRORS = List.of("not found", "manifest unknown",
+            "unauthorized", "denied", "no such host", "connection refused", "invalid reference");
+
     private KubernetesCapture() {
+    }
+
+    /** True when the kubelet's waiting reason means the container will not start by itself. */
+    static boolean fatalWaiting(String reason, String message) {
+        if (reason == null) {
+            return false;
+        }
+        if (FATAL_WAITING_REASONS.contains(reason)) {
+            return true;
+        }
+        if ("ErrImagePull".equals(reason) && message != null) {
+            String lower = message.toLowerCase(java.util.Locale.ROOT);
+            return PERMANENT_PULL_ERRORS.stream().anyMatch(lower::contains);
+        }
+        return false;
     }
 
     static CaptureSession start(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
@@ -416,7 +438,7 @@ final class KubernetesCapture {
                         String reason = state.getWaiting().getReason();
                         String message = state.getWaiting().getMessage();
                         last = "kubelet reports " + reason + (message == null ? "" : ": " + message.strip());
-                        if (reason != null && FATAL_WAITING_REASONS.contains(reason)) {
+                        if (fatalWaiting(reason, message)) {
                             throw new CaptureException(startFailure(ns, podName, last));
                         }
                     }

@@ -102,6 +102,22 @@ class KubernetesMockTest {
     }
 
     @Test
+    @DisplayName("an image pull error that no retry fixes (refused, not found, denied) is fatal at once; a transient"
+            + " one and a pull in progress are not")
+    void permanentPullErrors() {
+        assertThat(KubernetesCapture.fatalWaiting("ErrImagePull", "failed to pull and unpack image "
+                + "\"127.0.0.1:1/x:1\": dial tcp 127.0.0.1:1: connect: connection refused")).isTrue();
+        assertThat(KubernetesCapture.fatalWaiting("ErrImagePull", "rpc error: code = NotFound desc = failed to "
+                + "pull and unpack image: docker.io/library/nope:1: not found")).isTrue();
+        assertThat(KubernetesCapture.fatalWaiting("ErrImagePull", "pull access denied, repository does not exist"))
+                .isTrue();
+        assertThat(KubernetesCapture.fatalWaiting("ErrImagePull", "context deadline exceeded")).isFalse();
+        assertThat(KubernetesCapture.fatalWaiting("ImagePullBackOff", null)).isTrue();
+        assertThat(KubernetesCapture.fatalWaiting("ContainerCreating", null)).isFalse();
+        assertThat(KubernetesCapture.fatalWaiting(null, null)).isFalse();
+    }
+
+    @Test
     @DisplayName("the PATCH adds one ephemeral container: image, pull policy, root with NET_RAW/NET_ADMIN, the hard "
             + "time limit in its command, no shared process namespace; a pull failure names image and reason")
     void patchBodyAndImagePullFailure() throws Exception {
