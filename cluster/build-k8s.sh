@@ -87,7 +87,7 @@ if ! complete; then
     done < <(sed -n 's#^\s*\(k8s\.io/[A-Za-z0-9._/-]*\) => \./staging/.*#\1#p' "$kgomod")
     ((${#edits[@]} > 5)) || { echo "build-k8s: found no staging replaces in $kgomod" >&2; exit 4; }
     # Copy the go directive so module graph pruning behaves as upstream intends.
-    godir=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$kgomod" | head -1)
+    godir=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$kgomod" | sed -n 1p)
     go mod edit "${edits[@]}" ${godir:+-go=$godir}
     pkgs=()
     for c in "${commands[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c@$version"); done

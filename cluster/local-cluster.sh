@@ -109,7 +109,7 @@ check_ports_free() {
 install_packages() {
   local missing=() p
   for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
   log "installing Debian packages: ${missing[*]}"
@@ -133,7 +133,7 @@ install_packages() {
 # ---------------------------------------------------------------------------------------------- images
 build_images() {
   local key dir
-  key=$( (cat "$here/build-images.sh" "$here/images/pause.c"; tcpdump --version 2>&1; busybox 2>&1 | head -1) |
+  key=$( (cat "$here/build-images.sh" "$here/images/pause.c"; tcpdump --version 2>&1; busybox 2>&1 | sed -n 1p) |
     sha256sum | cut -c1-16)
   dir="$cache/images/$key"
   if [[ ! -f "$dir/.complete" ]]; then
@@ -593,7 +593,7 @@ kill_leftover_shims() {
   local dir pid
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
-    if tr '\0' ' ' 2>/dev/null < "$dir/cmdline" | grep -q -- "containerd-shim.* -address $ctr_sock"; then
+    if tr '\0' ' ' 2>/dev/null < "$dir/cmdline" | grep -- "containerd-shim.* -address $ctr_sock" >/dev/null; then
       log "killing leftover shim $pid"
       kill -KILL "$pid" 2>/dev/null || true
     fi
