@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
  * testcontainers when Docker is there; skipped with a message naming what is missing otherwise. The class's pods get
  * one ephemeral capture container for all its tests.
  */
-@CapturePackets(namespace = ShopClusterIT.NAMESPACE, selector = "app=shop",
+// The suite's junit-platform.properties filter is for the local examples' loopback address; the pod's traffic needs
+// its own.
+@CapturePackets(namespace = ShopClusterIT.NAMESPACE, selector = "app=shop", filter = "tcp port 8080",
         retention = CapturePackets.Retention.ALWAYS)
 class ShopClusterIT {
     static final String NAMESPACE = "capture-packets-examples";
