@@ -118,8 +118,19 @@ final class TestCapture implements PacketCapture, AutoCloseable {
     }
 
     synchronized AnalysisReport analyze() {
-        List<Path> files = captured.stream().flatMap(c -> c.files().stream()).toList();
-        return Analyzer.analyze(files, AnalysisOptions.defaults().withFailOn(failOn), List.copyOf(markers));
+        List<Path> files = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (PodCapture pod : captured) {
+            // Name each capture as the report's reader knows the pod (namespace/pod), not by a temporary path; a
+            // pod captured in several pieces (slices, rotation) gets a running number.
+            for (Path file : pod.files()) {
+                files.add(file);
+                long same = names.stream().filter(n -> n.equals(pod.displayName())
+                        || n.startsWith(pod.displayName() + " #")).count();
+                names.add(same == 0 ? pod.displayName() : pod.displayName() + " #" + (same + 1));
+            }
+        }
+        return Analyzer.analyze(files, names, AnalysisOptions.defaults().withFailOn(failOn), List.copyOf(markers));
     }
 
     private void endSlices() {
