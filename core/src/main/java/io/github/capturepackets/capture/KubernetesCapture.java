@@ -80,7 +80,12 @@ final class KubernetesCapture {
     }
 
     static CaptureSession start(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
-        Session session = new Session(request, client, ownsClient);
+        return start(request, client, ownsClient, new StartupTimeline());
+    }
+
+    static CaptureSession start(CaptureRequest request, KubernetesClient client, boolean ownsClient,
+            StartupTimeline timeline) {
+        Session session = new Session(request, client, ownsClient, timeline);
         try {
             session.begin();
             return session;
@@ -195,8 +200,8 @@ final class KubernetesCapture {
         });
         private volatile boolean stopping;
 
-        Session(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
-            super(request);
+        Session(CaptureRequest request, KubernetesClient client, boolean ownsClient, StartupTimeline timeline) {
+            super(request, timeline);
             this.client = client;
             this.ownsClient = ownsClient;
             this.containerName = "capture-packets-" + id;
@@ -204,6 +209,7 @@ final class KubernetesCapture {
 
         void begin() {
             Map<String, Map.Entry<CaptureTarget, Pod>> pods = resolve();
+            timeline.record(StartupTimeline.SESSION, StartupTimeline.PODS_RESOLVED);
             List<CompletableFuture<PodRecorder>> starts = new ArrayList<>();
             for (Map.Entry<CaptureTarget, Pod> entry : pods.values()) {
                 starting.add(entry.getValue().getMetadata().getUid());
@@ -224,6 +230,7 @@ final class KubernetesCapture {
                         : failures.size() + " of " + starts.size() + " captures could not start: "
                                 + String.join(" | ", failures));
             }
+            timeline.record(StartupTimeline.SESSION, StartupTimeline.ALL_STARTED);
             watch();
         }
 
@@ -317,6 +324,7 @@ final class KubernetesCapture {
                 } catch (KubernetesClientException e) {
                     throw new CaptureException(describeApiFailure(e, "exec into " + ns + "/" + execPod, ns), e);
                 }
+                timeline.record(podName, StartupTimeline.EXEC_STARTED);
                 execs.add(process);
                 recorder.attach(process);
                 long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
@@ -329,6 +337,7 @@ final class KubernetesCapture {
                             + (said.isEmpty() ? "no output within " + request.startTimeout() : said)
                             + tcpdumpHint(said) + " (" + process.exitDescription() + ")");
                 }
+                timeline.record(podName, StartupTimeline.LISTENING);
                 restarts.put(uid, restartCount(pod, container));
                 targetByUid.put(uid, target);
                 byUid.put(uid, recorder);
@@ -384,6 +393,7 @@ final class KubernetesCapture {
             EphemeralContainer container = ephemeralContainer(request, containerName,
                     !"baseline".equals(podSecurityLevel(ns)));
             Pod patch = new PodBuilder().withNewSpec().withEphemeralContainers(container).endSpec().build();
+            timeline.record(podName, StartupTimeline.PATCH_SENT);
             try {
                 client.pods().inNamespace(ns).withName(podName).ephemeralContainers()
                         .patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
@@ -392,8 +402,10 @@ final class KubernetesCapture {
                 throw new CaptureException(describeApiFailure(e, "add an ephemeral container to pod " + ns + "/"
                         + podName + " (PATCH pods/ephemeralcontainers)", ns), e);
             }
+            timeline.record(podName, StartupTimeline.PATCH_ANSWERED);
             idleContainers.put(ns + "/" + podName, containerName);
             awaitRunning(ns, podName, containerName, true, deadline);
+            timeline.record(podName, StartupTimeline.RUNNING_OBSERVED);
             return containerName;
         }
 
