@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -44,7 +45,10 @@ final class KubernetesCapture {
     static final String DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
     /** The capture container outlives tcpdump's own limit by this much, so the closing counters can be read. */
     static final Duration CONTAINER_MARGIN = Duration.ofSeconds(60);
+    /** How often a pod is polled while no informer reports on its namespace. */
     static final long POLL_MILLIS = 250;
+    /** With an informer, a pod is still asked for directly when no update came for this long (a silent watch). */
+    static final long UPDATE_FALLBACK_MILLIS = 1_000;
     /** How often the target pods are listed to catch what a silent watch missed. */
     static final long FOLLOW_POLL_MILLIS = 1_000;
     /** Written by the session when it closes, so the idle capture container ends at once. */
@@ -198,6 +202,7 @@ final class KubernetesCapture {
             t.setDaemon(true);
             return t;
         });
+        private final PodUpdates podUpdates;
         private volatile boolean stopping;
 
         Session(CaptureRequest request, KubernetesClient client, boolean ownsClient, StartupTimeline timeline) {
@@ -205,9 +210,12 @@ final class KubernetesCapture {
             this.client = client;
             this.ownsClient = ownsClient;
             this.containerName = "capture-packets-" + id;
+            this.podUpdates = new PodUpdates(client);
         }
 
         void begin() {
+            // The informers list and start watching while the pods are resolved.
+            request.targets().forEach(t -> podUpdates.follow(t.namespace()));
             Map<String, Map.Entry<CaptureTarget, Pod>> pods = resolve();
             timeline.record(StartupTimeline.SESSION, StartupTimeline.PODS_RESOLVED);
             List<CompletableFuture<PodRecorder>> starts = new ArrayList<>();
@@ -231,6 +239,8 @@ final class KubernetesCapture {
                                 + String.join(" | ", failures));
             }
             timeline.record(StartupTimeline.SESSION, StartupTimeline.ALL_STARTED);
+            // Needed only while containers start; pods that appear later are followed by watch() and poll().
+            podUpdates.close();
             watch();
         }
 
@@ -241,9 +251,14 @@ final class KubernetesCapture {
                 String ns = target.namespace();
                 List<Pod> pods = new ArrayList<>();
                 try {
-                    for (String podName : target.pods()) {
-                        Pod pod = client.pods().inNamespace(ns).withName(podName).get();
+                    // In parallel: twenty named pods cost one round trip, not twenty.
+                    List<CompletableFuture<Pod>> gets = target.pods().stream().map(podName -> CompletableFuture
+                            .supplyAsync(() -> client.pods().inNamespace(ns).withName(podName).get(), executor))
+                            .toList();
+                    for (int i = 0; i < gets.size(); i++) {
+                        Pod pod = joined(gets.get(i));
                         if (pod == null) {
+                            String podName = target.pods().get(i);
                             throw new CaptureException("Pod " + ns + "/" + podName + " does not exist: check the pod"
                                     + " name and namespace (kubectl get pods -n " + ns + ").");
                         }
@@ -276,6 +291,18 @@ final class KubernetesCapture {
                 }
             }
             return found;
+        }
+
+        /** The value of a finished future, with its own exception rethrown as such. */
+        private static <T> T joined(CompletableFuture<T> future) {
+            try {
+                return future.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
+                throw e;
+            }
         }
 
         private PodRecorder startPod(CaptureTarget target, Pod pod) {
@@ -426,8 +453,14 @@ final class KubernetesCapture {
         private Pod awaitRunning(String ns, String podName, String container, boolean ephemeral, long deadline)
                 throws InterruptedException {
             String last = "no status reported yet";
+            boolean fresh = false;
             while (true) {
-                Pod current = client.pods().inNamespace(ns).withName(podName).get();
+                // The informer's copy when one arrived since the last look; otherwise ask the server.
+                long seen = podUpdates.version(ns, podName);
+                Pod current = fresh ? podUpdates.latest(ns, podName) : null;
+                if (current == null) {
+                    current = client.pods().inNamespace(ns).withName(podName).get();
+                }
                 if (current == null) {
                     throw new CaptureException("Pod " + ns + "/" + podName + " disappeared while its capture "
                             + "container was starting.");
@@ -462,7 +495,14 @@ final class KubernetesCapture {
                             + (last.contains("Pull") ? imageAdvice() : "Raise the start timeout if the node is slow "
                                     + "to pull the image."));
                 }
-                Thread.sleep(POLL_MILLIS);
+                if (podUpdates.following(ns)) {
+                    long wait = Math.min(UPDATE_FALLBACK_MILLIS, Math.max(1, (deadline - System.nanoTime())
+                            / 1_000_000L));
+                    fresh = podUpdates.awaitChange(ns, podName, seen, wait);
+                } else {
+                    Thread.sleep(POLL_MILLIS);
+                    fresh = false;
+                }
             }
         }
 
@@ -678,6 +718,7 @@ final class KubernetesCapture {
         @Override
         void beforeStop() {
             stopping = true;
+            podUpdates.close();
             polls.forEach(p -> p.cancel(false));
             poller.shutdownNow();
             for (Watch watch : watches) {
