@@ -102,8 +102,77 @@ class CaptureStartupBenchIT {
         }
     }
 
-    /** One session on the first {@code size} pods: total start time and its timeline. */
-    record Run(double totalMillis, List<StartupTimeline.Event> events) {
+    /** One session on the first {@code size} pods: total start time, its timeline, CPU seconds used meanwhile. */
+    record Run(double totalMillis, List<StartupTimeline.Event> events, Map<String, Double> cpu) {
+    }
+
+    static final List<String> CPU_GROUPS = List.of("kubelet", "containerd, shims, runc", "kube-apiserver", "etcd",
+            "this JVM", "other processes", "whole machine (/proc/stat)");
+
+    /**
+     * CPU ticks per process (utime + stime + reaped children), from /proc: what the node, the API server and the
+     * engine spent while a start ran. Processes that ended in between count through the parent that reaped them.
+     */
+    static Map<Long, long[]> cpuTicks() {
+        Map<Long, long[]> ticks = new LinkedHashMap<>();
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String stat = Files.readString(dir.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    // After the command: state is f[0], so utime (field 14) is f[11], then stime, cutime, cstime.
+                    long sum = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+                            + Long.parseLong(f[14]);
+                    ticks.put(Long.parseLong(dir.getFileName().toString()), new long[] {group(comm, dir), sum});
+                } catch (java.io.IOException | RuntimeException e) {
+                    // The process ended while we looked.
+                }
+            }
+            String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < cpu.length && i <= 8; i++) {
+                busy += i == 4 || i == 5 ? 0 : Long.parseLong(cpu[i]); // idle and iowait are not busy
+            }
+            ticks.put(-1L, new long[] {CPU_GROUPS.size() - 1, busy});
+        } catch (java.io.IOException e) {
+            return Map.of();
+        }
+        return ticks;
+    }
+
+    private static long group(String comm, Path dir) {
+        long self = ProcessHandle.current().pid();
+        if (dir.getFileName().toString().equals(Long.toString(self))) {
+            return 4;
+        }
+        if (comm.equals("kubelet")) {
+            return 0;
+        }
+        if (comm.startsWith("containerd") || comm.startsWith("runc")) {
+            return 1;
+        }
+        if (comm.equals("kube-apiserver")) {
+            return 2;
+        }
+        if (comm.equals("etcd")) {
+            return 3;
+        }
+        return 5;
+    }
+
+    static Map<String, Double> cpuSeconds(Map<Long, long[]> before, Map<Long, long[]> after) {
+        double[] seconds = new double[CPU_GROUPS.size()];
+        for (Map.Entry<Long, long[]> entry : after.entrySet()) {
+            long[] earlier = before.get(entry.getKey());
+            long used = entry.getValue()[1] - (earlier == null ? 0 : earlier[1]);
+            seconds[(int) entry.getValue()[0]] += used / 100.0; // USER_HZ is 100 on Linux
+        }
+        Map<String, Double> result = new LinkedHashMap<>();
+        for (int i = 0; i < seconds.length; i++) {
+            result.put(CPU_GROUPS.get(i), seconds[i]);
+        }
+        return result;
     }
 
     private Run run(TestCluster cluster, TestNamespace namespace, Path output, int size, String name) {
@@ -112,9 +181,11 @@ class CaptureStartupBenchIT {
                 .pullPolicy(PullPolicy.IF_NOT_PRESENT)
                 .target(new CaptureTarget(namespace.name(), "", pods, "")).startTimeout(Duration.ofSeconds(120))
                 .outputDirectory(output).build();
+        Map<Long, long[]> cpuBefore = cpuTicks();
         long begin = System.nanoTime();
         RecordingSession session = (RecordingSession) CaptureEngine.start(request, cluster.client(), false);
         double total = (System.nanoTime() - begin) / 1e6;
+        Map<String, Double> cpu = cpuSeconds(cpuBefore, cpuTicks());
         try {
             assertThat(session.recorders()).hasSize(size);
             List<StartupTimeline.Event> events = new ArrayList<>(session.timeline.events());
@@ -126,7 +197,7 @@ class CaptureStartupBenchIT {
                             (at - session.timeline.originNanos()) / 1e6));
                 }
             }
-            return new Run(total, events);
+            return new Run(total, events, cpu);
         } finally {
             session.close();
         }
@@ -162,6 +233,13 @@ class CaptureStartupBenchIT {
         row(out, "  exec started -> listening", runs, run -> between(run, StartupTimeline.EXEC_STARTED,
                 StartupTimeline.LISTENING));
         row(out, "total start call", runs, run -> List.of(run.totalMillis()));
+        out.append("CPU seconds used during the start call (median session)\n");
+        for (String group : CPU_GROUPS) {
+            row(out, "  " + group, runs, run -> run.cpu().containsKey(group) ? List.of(run.cpu().get(group))
+                    : List.of(), "%12.2f");
+        }
+        row(out, "  cores busy (whole machine / wall time)", runs, run -> run.cpu().containsKey(CPU_GROUPS.get(6))
+                ? List.of(run.cpu().get(CPU_GROUPS.get(6)) * 1000 / run.totalMillis()) : List.of(), "%12.2f");
         double one = median(runs.get(1).stream().map(Run::totalMillis).toList());
         out.append(String.format("%-44s", "ratio to 1 pod"));
         for (List<Run> list : runs.values()) {
@@ -173,10 +251,15 @@ class CaptureStartupBenchIT {
 
     private static void row(StringBuilder out, String label, Map<Integer, List<Run>> runs,
             java.util.function.Function<Run, List<Double>> values) {
+        row(out, label, runs, values, "%12.0f");
+    }
+
+    private static void row(StringBuilder out, String label, Map<Integer, List<Run>> runs,
+            java.util.function.Function<Run, List<Double>> values, String format) {
         out.append(String.format("%-44s", label));
         for (List<Run> list : runs.values()) {
             List<Double> all = list.stream().flatMap(r -> values.apply(r).stream()).toList();
-            out.append(all.isEmpty() ? String.format("%12s", "-") : String.format("%12.0f", median(all)));
+            out.append(all.isEmpty() ? String.format("%12s", "-") : String.format(format, median(all)));
         }
         out.append('\n');
     }
