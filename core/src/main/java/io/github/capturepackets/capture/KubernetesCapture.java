@@ -214,8 +214,14 @@ final class KubernetesCapture {
         }
 
         void begin() {
-            // The informers list and start watching while the pods are resolved.
-            request.targets().forEach(t -> podUpdates.follow(t.namespace()));
+            // The informers list and start watching, and the PodSecurity levels are read, while the pods are
+            // resolved: otherwise every PATCH would wait for the namespace GET.
+            for (CaptureTarget target : request.targets()) {
+                podUpdates.follow(target.namespace());
+                if (request.mode() == CaptureMode.EPHEMERAL) {
+                    executor.execute(() -> podSecurityLevel(target.namespace()));
+                }
+            }
             Map<String, Map.Entry<CaptureTarget, Pod>> pods = resolve();
             timeline.record(StartupTimeline.SESSION, StartupTimeline.PODS_RESOLVED);
             List<CompletableFuture<PodRecorder>> starts = new ArrayList<>();
