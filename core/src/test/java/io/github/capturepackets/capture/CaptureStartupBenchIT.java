@@ -106,8 +106,44 @@ class CaptureStartupBenchIT {
     record Run(double totalMillis, List<StartupTimeline.Event> events, Map<String, Double> cpu) {
     }
 
+    static final List<String> JVM_GROUPS = List.of("vert.x event loops (HTTP, TLS, WebSocket)",
+            "capture-packets threads (engine)", "other Java threads (test, informers, ...)",
+            "JIT, GC and other native threads");
+
+    /** CPU nanoseconds of this JVM's threads by group, and (last) of the whole process. */
+    static double[] jvmCpu() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        double[] nanos = new double[JVM_GROUPS.size() + 1];
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long cpu = threads.getThreadCpuTime(info.getThreadId());
+            String name = info.getThreadName();
+            int group = name.startsWith("vert.x-eventloop") ? 0 : name.startsWith("capture-packets") ? 1 : 2;
+            nanos[group] += Math.max(0, cpu);
+        }
+        nanos[JVM_GROUPS.size()] = ((com.sun.management.OperatingSystemMXBean) java.lang.management
+                .ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return nanos;
+    }
+
+    /** Seconds per JVM group between two snapshots; threads that ended in between fall into the native rest. */
+    static Map<String, Double> jvmSeconds(double[] before, double[] after) {
+        Map<String, Double> result = new LinkedHashMap<>();
+        double javaThreads = 0;
+        for (int i = 0; i < JVM_GROUPS.size() - 1; i++) {
+            double used = Math.max(0, after[i] - before[i]) / 1e9;
+            javaThreads += used;
+            result.put(JVM_GROUPS.get(i), used);
+        }
+        double process = (after[JVM_GROUPS.size()] - before[JVM_GROUPS.size()]) / 1e9;
+        result.put(JVM_GROUPS.get(JVM_GROUPS.size() - 1), Math.max(0, process - javaThreads));
+        return result;
+    }
+
     static final List<String> CPU_GROUPS = List.of("kubelet", "containerd, shims, runc", "kube-apiserver", "etcd",
-            "this JVM", "pod processes (tcpdump, idle loops)", "other processes (other work on the machine)",
+            "this JVM", "pod processes (tcpdump, idle loops)", "rest of the machine (busy minus the above)",
             "whole machine (/proc/stat)");
 
     /**
@@ -177,6 +213,14 @@ class CaptureStartupBenchIT {
             long used = entry.getValue()[1] - (earlier == null ? 0 : earlier[1]);
             seconds[(int) entry.getValue()[0]] += used / 100.0; // USER_HZ is 100 on Linux
         }
+        // Whatever the machine did beyond the named groups (a reaped child's whole CPU time would distort a sum).
+        int other = CPU_GROUPS.size() - 2;
+        seconds[other] = 0;
+        double named = 0;
+        for (int i = 0; i < other; i++) {
+            named += seconds[i];
+        }
+        seconds[other] = Math.max(0, seconds[other + 1] - named);
         Map<String, Double> result = new LinkedHashMap<>();
         for (int i = 0; i < seconds.length; i++) {
             result.put(CPU_GROUPS.get(i), seconds[i]);
@@ -191,10 +235,12 @@ class CaptureStartupBenchIT {
                 .target(new CaptureTarget(namespace.name(), "", pods, "")).startTimeout(Duration.ofSeconds(120))
                 .outputDirectory(output).build();
         Map<Long, long[]> cpuBefore = cpuTicks();
+        double[] jvmBefore = jvmCpu();
         long begin = System.nanoTime();
         RecordingSession session = (RecordingSession) CaptureEngine.start(request, cluster.client(), false);
         double total = (System.nanoTime() - begin) / 1e6;
-        Map<String, Double> cpu = cpuSeconds(cpuBefore, cpuTicks());
+        Map<String, Double> cpu = new LinkedHashMap<>(cpuSeconds(cpuBefore, cpuTicks()));
+        cpu.putAll(jvmSeconds(jvmBefore, jvmCpu()));
         try {
             assertThat(session.recorders()).hasSize(size);
             List<StartupTimeline.Event> events = new ArrayList<>(session.timeline.events());
@@ -245,6 +291,11 @@ class CaptureStartupBenchIT {
         out.append("CPU seconds used during the start call (median session)\n");
         for (String group : CPU_GROUPS) {
             row(out, "  " + group, runs, run -> run.cpu().containsKey(group) ? List.of(run.cpu().get(group))
+                    : List.of(), "%12.2f");
+        }
+        out.append("  of which this JVM\n");
+        for (String group : JVM_GROUPS) {
+            row(out, "    " + group, runs, run -> run.cpu().containsKey(group) ? List.of(run.cpu().get(group))
                     : List.of(), "%12.2f");
         }
         String machine = CPU_GROUPS.get(CPU_GROUPS.size() - 1);
