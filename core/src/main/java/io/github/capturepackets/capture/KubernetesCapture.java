@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ephemeral, exec and node modes. Each target pod gets one tcpdump whose pcap streams back over {@code pods/exec};
- * the pods start in parallel, so twenty take about as long as one.
+ * the pods start in parallel, and the engine adds little beyond what the nodes need (docs/capture-engine.md has
+ * the measurements).
  */
 final class KubernetesCapture {
     static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
