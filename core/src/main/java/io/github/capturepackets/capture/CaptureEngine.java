@@ -25,11 +25,13 @@ public final class CaptureEngine {
     static CaptureSession start(CaptureRequest request, KubernetesClient client,
             boolean ownsClient) {
         try {
+            StartupTimeline timeline = new StartupTimeline();
             Preflight preflight = KubernetesPreflight.run(request, client);
             if (!preflight.passed()) {
                 throw new CaptureException(preflight.message());
             }
-            return KubernetesCapture.start(request, client, ownsClient);
+            timeline.record(StartupTimeline.SESSION, StartupTimeline.PREFLIGHT_DONE);
+            return KubernetesCapture.start(request, client, ownsClient, timeline);
         } catch (RuntimeException e) {
             if (ownsClient) {
                 client.close();

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ephemeral, exec and node modes. Each target pod gets one tcpdump whose pcap streams back over {@code pods/exec};
- * the pods start in parallel, so twenty take about as long as one.
+ * the pods start in parallel, and the engine adds little beyond what the nodes need (docs/capture-engine.md has
+ * the measurements).
  */
 final class KubernetesCapture {
     static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -44,7 +46,10 @@ final class KubernetesCapture {
     static final String DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
     /** The capture container outlives tcpdump's own limit by this much, so the closing counters can be read. */
     static final Duration CONTAINER_MARGIN = Duration.ofSeconds(60);
+    /** How often a pod is polled while no informer reports on its namespace. */
     static final long POLL_MILLIS = 250;
+    /** With an informer, a pod is still asked for directly when no update came for this long (a silent watch). */
+    static final long UPDATE_FALLBACK_MILLIS = 1_000;
     /** How often the target pods are listed to catch what a silent watch missed. */
     static final long FOLLOW_POLL_MILLIS = 1_000;
     /** Written by the session when it closes, so the idle capture container ends at once. */
@@ -80,7 +85,12 @@ final class KubernetesCapture {
     }
 
     static CaptureSession start(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
-        Session session = new Session(request, client, ownsClient);
+        return start(request, client, ownsClient, new StartupTimeline());
+    }
+
+    static CaptureSession start(CaptureRequest request, KubernetesClient client, boolean ownsClient,
+            StartupTimeline timeline) {
+        Session session = new Session(request, client, ownsClient, timeline);
         try {
             session.begin();
             return session;
@@ -193,17 +203,28 @@ final class KubernetesCapture {
             t.setDaemon(true);
             return t;
         });
+        private final PodUpdates podUpdates;
         private volatile boolean stopping;
 
-        Session(CaptureRequest request, KubernetesClient client, boolean ownsClient) {
-            super(request);
+        Session(CaptureRequest request, KubernetesClient client, boolean ownsClient, StartupTimeline timeline) {
+            super(request, timeline);
             this.client = client;
             this.ownsClient = ownsClient;
             this.containerName = "capture-packets-" + id;
+            this.podUpdates = new PodUpdates(client);
         }
 
         void begin() {
+            // The informers list and start watching, and the PodSecurity levels are read, while the pods are
+            // resolved: otherwise every PATCH would wait for the namespace GET.
+            for (CaptureTarget target : request.targets()) {
+                podUpdates.follow(target.namespace());
+                if (request.mode() == CaptureMode.EPHEMERAL) {
+                    executor.execute(() -> podSecurityLevel(target.namespace()));
+                }
+            }
             Map<String, Map.Entry<CaptureTarget, Pod>> pods = resolve();
+            timeline.record(StartupTimeline.SESSION, StartupTimeline.PODS_RESOLVED);
             List<CompletableFuture<PodRecorder>> starts = new ArrayList<>();
             for (Map.Entry<CaptureTarget, Pod> entry : pods.values()) {
                 starting.add(entry.getValue().getMetadata().getUid());
@@ -224,6 +245,9 @@ final class KubernetesCapture {
                         : failures.size() + " of " + starts.size() + " captures could not start: "
                                 + String.join(" | ", failures));
             }
+            timeline.record(StartupTimeline.SESSION, StartupTimeline.ALL_STARTED);
+            // Needed only while containers start; pods that appear later are followed by watch() and poll().
+            podUpdates.close();
             watch();
         }
 
@@ -234,9 +258,14 @@ final class KubernetesCapture {
                 String ns = target.namespace();
                 List<Pod> pods = new ArrayList<>();
                 try {
-                    for (String podName : target.pods()) {
-                        Pod pod = client.pods().inNamespace(ns).withName(podName).get();
+                    // In parallel: twenty named pods cost one round trip, not twenty.
+                    List<CompletableFuture<Pod>> gets = target.pods().stream().map(podName -> CompletableFuture
+                            .supplyAsync(() -> client.pods().inNamespace(ns).withName(podName).get(), executor))
+                            .toList();
+                    for (int i = 0; i < gets.size(); i++) {
+                        Pod pod = joined(gets.get(i));
                         if (pod == null) {
+                            String podName = target.pods().get(i);
                             throw new CaptureException("Pod " + ns + "/" + podName + " does not exist: check the pod"
                                     + " name and namespace (kubectl get pods -n " + ns + ").");
                         }
@@ -269,6 +298,18 @@ final class KubernetesCapture {
                 }
             }
             return found;
+        }
+
+        /** The value of a finished future, with its own exception rethrown as such. */
+        private static <T> T joined(CompletableFuture<T> future) {
+            try {
+                return future.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
+                throw e;
+            }
         }
 
         private PodRecorder startPod(CaptureTarget target, Pod pod) {
@@ -317,6 +358,7 @@ final class KubernetesCapture {
                 } catch (KubernetesClientException e) {
                     throw new CaptureException(describeApiFailure(e, "exec into " + ns + "/" + execPod, ns), e);
                 }
+                timeline.record(podName, StartupTimeline.EXEC_STARTED);
                 execs.add(process);
                 recorder.attach(process);
                 long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
@@ -329,6 +371,7 @@ final class KubernetesCapture {
                             + (said.isEmpty() ? "no output within " + request.startTimeout() : said)
                             + tcpdumpHint(said) + " (" + process.exitDescription() + ")");
                 }
+                timeline.record(podName, StartupTimeline.LISTENING);
                 restarts.put(uid, restartCount(pod, container));
                 targetByUid.put(uid, target);
                 byUid.put(uid, recorder);
@@ -384,6 +427,7 @@ final class KubernetesCapture {
             EphemeralContainer container = ephemeralContainer(request, containerName,
                     !"baseline".equals(podSecurityLevel(ns)));
             Pod patch = new PodBuilder().withNewSpec().withEphemeralContainers(container).endSpec().build();
+            timeline.record(podName, StartupTimeline.PATCH_SENT);
             try {
                 client.pods().inNamespace(ns).withName(podName).ephemeralContainers()
                         .patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
@@ -392,8 +436,10 @@ final class KubernetesCapture {
                 throw new CaptureException(describeApiFailure(e, "add an ephemeral container to pod " + ns + "/"
                         + podName + " (PATCH pods/ephemeralcontainers)", ns), e);
             }
+            timeline.record(podName, StartupTimeline.PATCH_ANSWERED);
             idleContainers.put(ns + "/" + podName, containerName);
             awaitRunning(ns, podName, containerName, true, deadline);
+            timeline.record(podName, StartupTimeline.RUNNING_OBSERVED);
             return containerName;
         }
 
@@ -414,8 +460,14 @@ final class KubernetesCapture {
         private Pod awaitRunning(String ns, String podName, String container, boolean ephemeral, long deadline)
                 throws InterruptedException {
             String last = "no status reported yet";
+            boolean fresh = false;
             while (true) {
-                Pod current = client.pods().inNamespace(ns).withName(podName).get();
+                // The informer's copy when one arrived since the last look; otherwise ask the server.
+                long seen = podUpdates.version(ns, podName);
+                Pod current = fresh ? podUpdates.latest(ns, podName) : null;
+                if (current == null) {
+                    current = client.pods().inNamespace(ns).withName(podName).get();
+                }
                 if (current == null) {
                     throw new CaptureException("Pod " + ns + "/" + podName + " disappeared while its capture "
                             + "container was starting.");
@@ -450,7 +502,14 @@ final class KubernetesCapture {
                             + (last.contains("Pull") ? imageAdvice() : "Raise the start timeout if the node is slow "
                                     + "to pull the image."));
                 }
-                Thread.sleep(POLL_MILLIS);
+                if (podUpdates.following(ns)) {
+                    long wait = Math.min(UPDATE_FALLBACK_MILLIS, Math.max(1, (deadline - System.nanoTime())
+                            / 1_000_000L));
+                    fresh = podUpdates.awaitChange(ns, podName, seen, wait);
+                } else {
+                    Thread.sleep(POLL_MILLIS);
+                    fresh = false;
+                }
             }
         }
 
@@ -666,6 +725,7 @@ final class KubernetesCapture {
         @Override
         void beforeStop() {
             stopping = true;
+            podUpdates.close();
             polls.forEach(p -> p.cancel(false));
             poller.shutdownNow();
             for (Watch watch : watches) {

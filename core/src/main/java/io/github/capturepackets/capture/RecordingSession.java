@@ -36,6 +36,7 @@ abstract class RecordingSession implements CaptureSession {
     final String id;
     final Path directory;
     final Instant started = Instant.now();
+    final StartupTimeline timeline;
     final ExecutorService executor;
     private final ScheduledExecutorService timer;
     private final ScheduledFuture<?> timeLimit;
@@ -47,7 +48,12 @@ abstract class RecordingSession implements CaptureSession {
     private CaptureResult result;
 
     RecordingSession(CaptureRequest request) {
+        this(request, new StartupTimeline());
+    }
+
+    RecordingSession(CaptureRequest request, StartupTimeline timeline) {
         this.request = request;
+        this.timeline = timeline;
         this.id = String.format("%06x", ThreadLocalRandom.current().nextInt(0x1000000));
         this.directory = request.outputDirectory().resolve(safe(request.name()) + "-" + id);
         try {

@@ -198,6 +198,49 @@ class KubernetesMockTest {
     }
 
     @Test
+    @DisplayName("pod updates come from one informer per namespace: a change the watch reports wakes the waiter at "
+            + "once with the new pod; a namespace that cannot be listed is reported as not followed (callers poll)")
+    void podUpdatesFollowTheNamespaceWatch() throws Exception {
+        server.expect().get().withPath("/api/v1/namespaces/news/pods?resourceVersion=0")
+                .andReturn(200, new PodListBuilder().withNewMetadata().withResourceVersion("5").endMetadata()
+                        .addToItems(inNamespace(pod("web-7", "Running"), "news", "5")).build()).always();
+        Pod changed = inNamespace(pod("web-7", "Running", "capture-packets-abc", "ContainerCreating", ""), "news",
+                "6");
+        server.expect().withPath("/api/v1/namespaces/news/pods?allowWatchBookmarks=true&resourceVersion=5"
+                + "&timeoutSeconds=600&watch=true").andUpgradeToWebSocket().open()
+                .waitFor(1000).andEmit(new WatchEvent(changed, "MODIFIED")).done().once();
+
+        try (PodUpdates updates = new PodUpdates(client)) {
+            updates.follow("news");
+            updates.follow("unlisted");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!updates.following("news") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(updates.following("news")).isTrue();
+            assertThat(updates.following("unlisted")).as("listing answered 404").isFalse();
+            long seen = updates.version("news", "web-7");
+            assertThat(updates.latest("news", "web-7").getStatus().getEphemeralContainerStatuses()).isNullOrEmpty();
+
+            long begin = System.nanoTime();
+            assertThat(updates.awaitChange("news", "web-7", seen, 5_000)).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - begin)).as("woken by the event, not by the time limit")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertThat(KubernetesCapture.ephemeralStatus(updates.latest("news", "web-7"), "capture-packets-abc"))
+                    .hasValueSatisfying(status -> assertThat(status.getState().getWaiting().getReason())
+                            .isEqualTo("ContainerCreating"));
+            assertThat(updates.awaitChange("news", "web-7", updates.version("news", "web-7"), 200))
+                    .as("nothing newer").isFalse();
+        }
+    }
+
+    private static Pod inNamespace(Pod pod, String namespace, String resourceVersion) {
+        pod.getMetadata().setNamespace(namespace);
+        pod.getMetadata().setResourceVersion(resourceVersion);
+        return pod;
+    }
+
+    @Test
     @DisplayName("a pod that appears during the session is picked up by the watch and gets its own capture")
     void watchPicksUpNewPod() throws Exception {
         requests();
