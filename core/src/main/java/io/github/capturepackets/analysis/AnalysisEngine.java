@@ -298,14 +298,46 @@ final class AnalysisEngine implements PacketHandler {
         if (options.maxFlows() == 0) {
             return;
         }
-        FlowSummary s = summarize(f);
         if (summaries.size() < options.maxFlows()) {
-            summaries.add(s);
-        } else if (interest.compare(s, summaries.peek()) > 0) {
+            summaries.add(summarize(f));
+        } else if (moreInteresting(f, summaries.peek())) {
+            // Compared on the flow's primitives first: most retired flows are not kept, and summarizing one
+            // (addresses as text, findings, instants) costs more than the rest of its life in the table.
             summaries.poll();
-            summaries.add(s);
+            summaries.add(summarize(f));
         }
     }
+
+    /** Whether the flow's summary would rank above {@code kept} in {@link #interest}, without making it. */
+    private static boolean moreInteresting(Flow f, FlowSummary kept) {
+        int c = Boolean.compare(f.hasFindings(), !kept.findings().isEmpty());
+        if (c == 0) {
+            c = Integer.compare(worstSeverity(f), worstSeverity(kept));
+        }
+        if (c == 0) {
+            c = Long.compare(f.bytes, kept.bytes());
+        }
+        if (c == 0) {
+            c = Long.compare(-f.id, -kept.id());
+        }
+        return c > 0;
+    }
+
+    /** As {@link #worstSeverity(FlowSummary)} for the summary the flow would get: its findings have default severities. */
+    private static int worstSeverity(Flow f) {
+        int worst = -1;
+        if (f.ruleCounts != null) {
+            Rule[] rules = RULES;
+            for (int i = 0; i < rules.length; i++) {
+                if (f.ruleCounts[i] > 0) {
+                    worst = Math.max(worst, rules[i].defaultSeverity().ordinal());
+                }
+            }
+        }
+        return worst;
+    }
+
+    private static final Rule[] RULES = Rule.values();
 
     private FlowSummary summarize(Flow f) {
         List<Finding> findings = new ArrayList<>();
