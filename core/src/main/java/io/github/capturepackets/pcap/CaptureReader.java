@@ -57,8 +57,13 @@ public final class CaptureReader implements AutoCloseable {
     private static final int BLOCK_ISB = 5;
     private static final int BLOCK_EPB = 6;
 
+    /** Files at least this long are read ahead on a second thread (see {@link ReadAhead}). */
+    static final long READ_AHEAD_MIN_SIZE = 16L * 1024 * 1024;
+
     private final String source;
     private final InputStream in;
+    /** Null when the reader reads {@link #in} itself (streams, small files). */
+    private final ReadAhead readAhead;
     private final CaptureFormat format;
     private final Packet packet = new Packet();
     private final List<CaptureInterface> interfaces = new ArrayList<>();
@@ -95,11 +100,24 @@ public final class CaptureReader implements AutoCloseable {
     private long[] ifSnap = new long[4];
     private long lastTimestamp;
 
-    private CaptureReader(String source, InputStream in, int bufferSize) throws IOException {
+    private CaptureReader(String source, InputStream in, int bufferSize, int readAheadChunk) throws IOException {
         this.source = source;
         this.in = in;
-        this.buf = new byte[bufferSize];
-        this.format = readFileHeader();
+        if (readAheadChunk > 0) {
+            this.buf = new byte[0];
+            this.readAhead = new ReadAhead(in, source, readAheadChunk);
+        } else {
+            this.buf = new byte[bufferSize];
+            this.readAhead = null;
+        }
+        try {
+            this.format = readFileHeader();
+        } catch (IOException | RuntimeException e) {
+            if (readAhead != null) {
+                readAhead.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -112,10 +130,15 @@ public final class CaptureReader implements AutoCloseable {
         Objects.requireNonNull(file, "file");
         // Small files get a small buffer (tests open thousands); pipes and devices report no size.
         int bufferSize = DEFAULT_BUFFER;
+        int readAheadChunk = 0;
         if (Files.isRegularFile(file)) {
-            bufferSize = (int) Math.max(64 * 1024, Math.min(DEFAULT_BUFFER, Files.size(file) + 64));
+            long size = Files.size(file);
+            bufferSize = (int) Math.max(64 * 1024, Math.min(DEFAULT_BUFFER, size + 64));
+            if (size >= READ_AHEAD_MIN_SIZE) {
+                readAheadChunk = ReadAhead.DEFAULT_CHUNK;
+            }
         }
-        return open(Files.newInputStream(file), file.toString(), bufferSize);
+        return open(Files.newInputStream(file), file.toString(), bufferSize, readAheadChunk);
     }
 
     /**
@@ -131,10 +154,18 @@ public final class CaptureReader implements AutoCloseable {
     }
 
     static CaptureReader open(InputStream in, String sourceName, int bufferSize) throws IOException {
+        return open(in, sourceName, bufferSize, 0);
+    }
+
+    /**
+     * @param readAheadChunk bytes per read of a {@link ReadAhead} thread, or 0 to read on the caller's thread
+     */
+    static CaptureReader open(InputStream in, String sourceName, int bufferSize, int readAheadChunk)
+            throws IOException {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(sourceName, "sourceName");
         try {
-            return new CaptureReader(sourceName, in, bufferSize);
+            return new CaptureReader(sourceName, in, bufferSize, readAheadChunk);
         } catch (IOException | RuntimeException e) {
             try {
                 in.close();
@@ -261,6 +292,9 @@ public final class CaptureReader implements AutoCloseable {
     @Override
     public void close() throws IOException {
         finished = true;
+        if (readAhead != null) {
+            readAhead.close();
+        }
         in.close();
     }
 
@@ -882,6 +916,10 @@ public final class CaptureReader implements AutoCloseable {
             if (eof) {
                 return false;
             }
+            if (readAhead != null) {
+                nextChunk();
+                continue;
+            }
             if (buf.length - pos < n) {
                 compact();
                 if (buf.length < n && limit == buf.length) {
@@ -901,11 +939,54 @@ public final class CaptureReader implements AutoCloseable {
         if (eof) {
             return false;
         }
+        if (readAhead != null) {
+            while (limit - pos == 0 && !eof) {
+                nextChunk();
+            }
+            return limit - pos > 0;
+        }
         base += pos;
         pos = 0;
         limit = 0;
         readMore();
         return limit > 0;
+    }
+
+    /**
+     * Moves to the read-ahead thread's next buffer, the unparsed tail of the current one copied in front of its
+     * data; sets {@code eof} at the end of the input.
+     */
+    private void nextChunk() throws IOException {
+        ReadAhead.Chunk c = readAhead.next();
+        if (c == null) {
+            eof = true;
+            return;
+        }
+        int remaining = limit - pos;
+        byte[] next;
+        int start;
+        int end;
+        if (remaining <= ReadAhead.HEADROOM) {
+            next = c.buffer();
+            start = ReadAhead.HEADROOM - remaining;
+            end = ReadAhead.HEADROOM + c.length();
+            System.arraycopy(buf, pos, next, start, remaining);
+        } else {
+            // Longer than any block the reader parses, so never needed; joined rather than refused all the same.
+            next = new byte[remaining + c.length()];
+            start = 0;
+            end = next.length;
+            System.arraycopy(buf, pos, next, 0, remaining);
+            System.arraycopy(c.buffer(), ReadAhead.HEADROOM, next, remaining, c.length());
+            readAhead.release(c.buffer());
+        }
+        if (readAhead.pooled(buf) && buf != next) {
+            readAhead.release(buf);
+        }
+        base += pos - start;
+        buf = next;
+        pos = start;
+        limit = end;
     }
 
     private void compact() {
