@@ -12,6 +12,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Streaming reader of pcap and pcapng captures from a file or a stream, decoding each packet's headers into a
@@ -65,7 +68,8 @@ public final class CaptureReader implements AutoCloseable {
     /** Null when the reader reads {@link #in} itself (streams, small files). */
     private final ReadAhead readAhead;
     private final CaptureFormat format;
-    private final Packet packet = new Packet();
+    /** The packet being framed: the reader's own for {@link #next()}, a batch's in {@link #readConcurrently}. */
+    private Packet packet = new Packet();
     private final List<CaptureInterface> interfaces = new ArrayList<>();
     private final List<InterfaceStatistics> statistics = new ArrayList<>();
     private final List<String> sectionComments = new ArrayList<>();
@@ -193,24 +197,32 @@ public final class CaptureReader implements AutoCloseable {
      *     its readable part (see {@link #complete()})
      */
     public Packet next() {
-        if (finished) {
-            return null;
-        }
-        try {
-            boolean got = format == CaptureFormat.PCAP ? nextPcapRecord() : nextPcapngPacket();
-            if (!got) {
-                finished = true;
-                return null;
-            }
-        } catch (IOException e) {
-            String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            damage(CaptureProblem.Kind.IO_ERROR, offset(), "reading failed: " + what);
-            finished = true;
+        if (!frameNext()) {
             return null;
         }
         packet.frameNumber = ++frames;
         PacketDecoder.decode(packet);
         return packet;
+    }
+
+    /** Frames the next packet into {@link #packet}, not yet decoded; false at the end or after damage. */
+    private boolean frameNext() {
+        if (finished) {
+            return false;
+        }
+        try {
+            boolean got = format == CaptureFormat.PCAP ? nextPcapRecord() : nextPcapngPacket();
+            if (!got) {
+                finished = true;
+                return false;
+            }
+        } catch (IOException e) {
+            String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            damage(CaptureProblem.Kind.IO_ERROR, offset(), "reading failed: " + what);
+            finished = true;
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -230,6 +242,158 @@ public final class CaptureReader implements AutoCloseable {
             }
         }
         return delivered;
+    }
+
+    /** Packets per batch handed from the decoding thread to the handler's. */
+    static final int BATCH_PACKETS = 2048;
+    /** Packet bytes per batch; each batch has room for one maximal block beyond this. */
+    static final int BATCH_BYTES = 1024 * 1024;
+    static final int BATCHES = 4;
+
+    /** Packets framed and decoded on one thread for a handler running on another, with copies of their bytes. */
+    private static final class Batch {
+        final Packet[] packets = new Packet[BATCH_PACKETS];
+        final byte[] data = new byte[BATCH_BYTES + MAX_PARSED_BLOCK];
+        int count;
+        int used;
+        boolean last;
+        Throwable failure;
+    }
+
+    /**
+     * As {@link #read(PacketHandler)}, but frames and decodes packets on a second thread while the handler runs on
+     * the calling thread, so that a handler doing real work (the analysis) runs alongside reading and decoding
+     * rather than after them. Packets reach the handler in order, in batches of a few thousand whose bytes are
+     * copied out of the read buffer; memory stays bounded by {@value #BATCHES} batches.
+     *
+     * <p>While this runs, the handler must not call the reader's other methods (the decoding thread updates
+     * them). Afterwards the reader is finished, also after an early stop: it may have read beyond the last packet
+     * delivered, and its {@link #problems()} then include what it found there.
+     *
+     * @return the number of packets delivered by this call
+     */
+    public long readConcurrently(PacketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (finished) {
+            return 0;
+        }
+        BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
+        BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES);
+        for (int i = 0; i < BATCHES; i++) {
+            free.add(new Batch());
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread decoder = new Thread(() -> decodeBatches(free, filled, stop), "capture-packets decoder: " + source);
+        decoder.setDaemon(true);
+        decoder.start();
+        long delivered = 0;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                Batch b;
+                try {
+                    b = filled.take();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
+                if (b.failure != null) {
+                    rethrow(b.failure);
+                }
+                for (int i = 0; i < b.count; i++) {
+                    delivered++;
+                    if (!handler.onPacket(b.packets[i])) {
+                        return delivered;
+                    }
+                }
+                if (b.last) {
+                    return delivered;
+                }
+                free.add(b);
+            }
+            return delivered;
+        } finally {
+            // Let the decoder finish its batch (never interrupted mid-read, which would close a file channel).
+            stop.set(true);
+            while (decoder.isAlive()) {
+                Batch b = filled.poll();
+                if (b != null) {
+                    free.offer(b);
+                } else {
+                    try {
+                        decoder.join(1);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            finished = true;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void rethrow(Throwable failure) {
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        throw new IllegalStateException(failure);
+    }
+
+    private void decodeBatches(BlockingQueue<Batch> free, BlockingQueue<Batch> filled, AtomicBoolean stop) {
+        try {
+            while (true) {
+                Batch b = free.take();
+                b.count = 0;
+                b.used = 0;
+                b.last = false;
+                try {
+                    while (b.count < BATCH_PACKETS && b.used <= BATCH_BYTES) {
+                        Packet p = b.packets[b.count];
+                        if (p == null) {
+                            p = new Packet();
+                            b.packets[b.count] = p;
+                        }
+                        packet = p;
+                        if (!frameNext()) {
+                            b.last = true;
+                            break;
+                        }
+                        moveInto(p, b);
+                        p.frameNumber = ++frames;
+                        PacketDecoder.decode(p);
+                        b.count++;
+                    }
+                } catch (RuntimeException | Error e) {
+                    b.failure = e;
+                    b.last = true;
+                }
+                filled.put(b);
+                if (b.last || stop.get()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // Not interrupted by readConcurrently; whoever did wants the thread to end.
+        }
+    }
+
+    /** Copies a framed packet's bytes (and comment) into the batch, so the read buffer can move on. */
+    private static void moveInto(Packet p, Batch b) {
+        int at = b.used;
+        System.arraycopy(p.data, p.dataOffset, b.data, at, p.capturedLength);
+        b.used += p.capturedLength;
+        if (p.commentOffset >= 0) {
+            System.arraycopy(p.data, p.commentOffset, b.data, b.used, p.commentLength);
+            p.commentOffset = b.used;
+            b.used += p.commentLength;
+        }
+        p.data = b.data;
+        p.dataOffset = at;
     }
 
     /**
