@@ -38,8 +38,8 @@ final class AnalysisEngine implements PacketHandler {
     private final FlowTable table = new FlowTable(4096);
     private final RuleTally[] tallies = new RuleTally[Rule.values().length];
     private final List<Flow> retireBuffer = new ArrayList<>();
-    private final PriorityQueue<FlowSummary> summaries;
-    private final Comparator<FlowSummary> interest;
+    /** The most interesting retired flows, least interesting first; summarized only at the end. */
+    private final PriorityQueue<Retired> summaries;
 
     private FrameObserver observer;
     private int context = -1;
@@ -118,19 +118,7 @@ final class AnalysisEngine implements PacketHandler {
         for (Rule rule : Rule.values()) {
             tallies[rule.ordinal()] = new RuleTally(rule);
         }
-        interest = Comparator.comparing((FlowSummary s) -> !s.findings().isEmpty())
-                .thenComparingInt(AnalysisEngine::worstSeverity)
-                .thenComparingLong(FlowSummary::bytes)
-                .thenComparingLong(s -> -s.id());
-        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), interest);
-    }
-
-    private static int worstSeverity(FlowSummary s) {
-        int worst = -1;
-        for (Finding f : s.findings()) {
-            worst = Math.max(worst, f.severity().ordinal());
-        }
-        return worst;
+        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), Retired::compare);
     }
 
     void observer(FrameObserver observer) {
@@ -298,32 +286,44 @@ final class AnalysisEngine implements PacketHandler {
         if (options.maxFlows() == 0) {
             return;
         }
+        // Ranked on primitives, and summarized (addresses as text, findings, instants) only if still kept at the
+        // end: most retired flows never make it into the report, and for those that do, the copy taken now is
+        // what the summary says, as if it had been made now.
+        boolean findings = f.hasFindings();
+        int worst = worstSeverity(f);
         if (summaries.size() < options.maxFlows()) {
-            summaries.add(summarize(f));
-        } else if (moreInteresting(f, summaries.peek())) {
-            // Compared on the flow's primitives first: most retired flows are not kept, and summarizing one
-            // (addresses as text, findings, instants) costs more than the rest of its life in the table.
+            summaries.add(new Retired(f.detachedCopy(), sourceName, findings, worst));
+        } else if (Retired.compare(findings, worst, f.bytes, f.id, summaries.peek()) > 0) {
             summaries.poll();
-            summaries.add(summarize(f));
+            summaries.add(new Retired(f.detachedCopy(), sourceName, findings, worst));
         }
     }
 
-    /** Whether the flow's summary would rank above {@code kept} in {@link #interest}, without making it. */
-    private static boolean moreInteresting(Flow f, FlowSummary kept) {
-        int c = Boolean.compare(f.hasFindings(), !kept.findings().isEmpty());
-        if (c == 0) {
-            c = Integer.compare(worstSeverity(f), worstSeverity(kept));
+    /**
+     * A retired flow kept for the report, with the capture it came from; ordered as the report ranks flows:
+     * flows with findings first, then by worst severity, bytes, and earliest start.
+     */
+    private record Retired(Flow flow, String source, boolean findings, int worst) {
+        static int compare(Retired x, Retired y) {
+            return compare(x.findings, x.worst, x.flow.bytes, x.flow.id, y);
         }
-        if (c == 0) {
-            c = Long.compare(f.bytes, kept.bytes());
+
+        static int compare(boolean findings, int worst, long bytes, long id, Retired y) {
+            int c = Boolean.compare(findings, y.findings);
+            if (c == 0) {
+                c = Integer.compare(worst, y.worst);
+            }
+            if (c == 0) {
+                c = Long.compare(bytes, y.flow.bytes);
+            }
+            if (c == 0) {
+                c = Long.compare(-id, -y.flow.id);
+            }
+            return c;
         }
-        if (c == 0) {
-            c = Long.compare(-f.id, -kept.id());
-        }
-        return c > 0;
     }
 
-    /** As {@link #worstSeverity(FlowSummary)} for the summary the flow would get: its findings have default severities. */
+    /** The worst default severity among the flow's findings (they all have default severities), or -1. */
     private static int worstSeverity(Flow f) {
         int worst = -1;
         if (f.ruleCounts != null) {
@@ -339,11 +339,11 @@ final class AnalysisEngine implements PacketHandler {
 
     private static final Rule[] RULES = Rule.values();
 
-    private FlowSummary summarize(Flow f) {
+    private FlowSummary summarize(Flow f, String source) {
         List<Finding> findings = new ArrayList<>();
         String flowText = null;
         if (f.ruleCounts != null) {
-            flowText = flowText(f, f.clientDir);
+            flowText = flowText(f, f.clientDir, source);
             for (Rule rule : Rule.values()) {
                 long count = f.ruleCounts[rule.ordinal()];
                 if (count > 0) {
@@ -378,8 +378,12 @@ final class AnalysisEngine implements PacketHandler {
     }
 
     private String flowText(Flow f, int fromSide) {
+        return flowText(f, fromSide, sourceName);
+    }
+
+    private String flowText(Flow f, int fromSide, String source) {
         String text = endpoint(f, fromSide) + " -> " + endpoint(f, 1 - fromSide);
-        return multipleSources && sourceName != null ? sourceName + ": " + text : text;
+        return multipleSources && source != null ? source + ": " + text : text;
     }
 
     private RuleTally tally(Rule rule) {
@@ -1141,8 +1145,12 @@ final class AnalysisEngine implements PacketHandler {
 
     /** The kept flow summaries, most interesting first. */
     List<FlowSummary> flows() {
-        List<FlowSummary> out = new ArrayList<>(summaries);
-        out.sort(interest.reversed());
+        List<Retired> kept = new ArrayList<>(summaries);
+        kept.sort((x, y) -> Retired.compare(y, x));
+        List<FlowSummary> out = new ArrayList<>(kept.size());
+        for (Retired r : kept) {
+            out.add(summarize(r.flow(), r.source()));
+        }
         return out;
     }
 }
