@@ -250,21 +250,33 @@ public final class CaptureReader implements AutoCloseable {
     static final int BATCH_BYTES = 1024 * 1024;
     static final int BATCHES = 4;
 
-    /** Packets framed and decoded on one thread for a handler running on another, with copies of their bytes. */
+    /**
+     * Packets framed and decoded on one thread for a handler running on another. Their bytes stay in the
+     * read-ahead buffers, which the batch gives back once handled; without read-ahead they are copied into
+     * {@link #data}, since the reader's single buffer is refilled in place.
+     */
     private static final class Batch {
         final Packet[] packets = new Packet[BATCH_PACKETS];
-        final byte[] data = new byte[BATCH_BYTES + MAX_PARSED_BLOCK];
+        /** Read-ahead buffers the decoder has moved past that hold packets of this batch or earlier ones. */
+        final List<byte[]> release = new ArrayList<>(2);
+        byte[] data;
         int count;
         int used;
         boolean last;
         Throwable failure;
     }
 
+    /** The batch the decoder fills (readConcurrently only). */
+    private Batch building;
+    /** Whether a packet of the batches was framed in the current read-ahead buffer. */
+    private boolean bufHasPackets;
+
     /**
      * As {@link #read(PacketHandler)}, but frames and decodes packets on a second thread while the handler runs on
      * the calling thread, so that a handler doing real work (the analysis) runs alongside reading and decoding
-     * rather than after them. Packets reach the handler in order, in batches of a few thousand whose bytes are
-     * copied out of the read buffer; memory stays bounded by {@value #BATCHES} batches.
+     * rather than after them. Packets reach the handler in order, in batches of a few thousand whose bytes stay
+     * in the read-ahead buffers until handled (large files) or are copied out of the reader's single buffer
+     * (streams, small files); memory stays bounded by {@value #BATCHES} batches.
      *
      * <p>While this runs, the handler must not call the reader's other methods (the decoding thread updates
      * them). Afterwards the reader is finished, also after an early stop: it may have read beyond the last packet
@@ -309,6 +321,7 @@ public final class CaptureReader implements AutoCloseable {
                 if (b.last) {
                     return delivered;
                 }
+                recycle(b);
                 free.add(b);
             }
             return delivered;
@@ -318,6 +331,7 @@ public final class CaptureReader implements AutoCloseable {
             while (decoder.isAlive()) {
                 Batch b = filled.poll();
                 if (b != null) {
+                    recycle(b);
                     free.offer(b);
                 } else {
                     try {
@@ -332,6 +346,14 @@ public final class CaptureReader implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Gives the read-ahead buffers a handled batch held back to the read-ahead thread. */
+    private void recycle(Batch b) {
+        for (byte[] buffer : b.release) {
+            readAhead.release(buffer);
+        }
+        b.release.clear();
     }
 
     private static void rethrow(Throwable failure) {
@@ -351,8 +373,14 @@ public final class CaptureReader implements AutoCloseable {
                 b.count = 0;
                 b.used = 0;
                 b.last = false;
+                building = b;
+                if (readAhead == null && b.data == null) {
+                    b.data = new byte[BATCH_BYTES + MAX_PARSED_BLOCK];
+                }
                 try {
-                    while (b.count < BATCH_PACKETS && b.used <= BATCH_BYTES) {
+                    // A batch ends once it holds a buffer back, so that the read-ahead thread never waits for a
+                    // buffer only a batch still being filled could give back.
+                    while (b.count < BATCH_PACKETS && b.used <= BATCH_BYTES && b.release.isEmpty()) {
                         Packet p = b.packets[b.count];
                         if (p == null) {
                             p = new Packet();
@@ -363,7 +391,11 @@ public final class CaptureReader implements AutoCloseable {
                             b.last = true;
                             break;
                         }
-                        moveInto(p, b);
+                        if (readAhead == null) {
+                            moveInto(p, b);
+                        } else {
+                            bufHasPackets = true;
+                        }
                         p.frameNumber = ++frames;
                         PacketDecoder.decode(p);
                         b.count++;
@@ -1145,8 +1177,14 @@ public final class CaptureReader implements AutoCloseable {
             readAhead.release(c.buffer());
         }
         if (readAhead.pooled(buf) && buf != next) {
-            readAhead.release(buf);
+            if (bufHasPackets && building != null) {
+                // Packets handed to readConcurrently's handler still point into it.
+                building.release.add(buf);
+            } else {
+                readAhead.release(buf);
+            }
         }
+        bufHasPackets = false;
         base += pos - start;
         buf = next;
         pos = start;

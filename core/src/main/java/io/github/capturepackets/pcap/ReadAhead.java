@@ -20,7 +20,7 @@ final class ReadAhead implements AutoCloseable {
     /** Room for the unparsed tail of the previous buffer: the longest block the reader parses in memory. */
     static final int HEADROOM = CaptureReader.MAX_PARSED_BLOCK;
     static final int DEFAULT_CHUNK = 1024 * 1024;
-    static final int BUFFERS = 4;
+    static final int BUFFERS = 6;
 
     /** A filled buffer: data in {@code buffer[HEADROOM, HEADROOM + length)}. */
     record Chunk(byte[] buffer, int length, IOException error) {

@@ -2,13 +2,17 @@ package io.github.capturepackets.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -92,6 +96,12 @@ class ReadAheadTest {
             viaPath.add(ending(reader));
         }
         assertThat(viaPath).isEqualTo(read(big, 0, Integer.MAX_VALUE));
+        List<String> concurrently = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.open(file)) {
+            reader.readConcurrently(p -> concurrently.add(describe(p)));
+            concurrently.add(ending(reader));
+        }
+        assertThat(concurrently).isEqualTo(viaPath);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().contains("read-ahead: " + file));
     }
 
@@ -152,6 +162,26 @@ class ReadAheadTest {
             })).hasMessage("handler bug");
         }
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("capture-packets decoder"));
+    }
+
+    @Test
+    @DisplayName("readConcurrently streams through an ignored pcapng block many read-ahead buffers long")
+    void concurrentHugeSkippedBlock() {
+        byte[] pcapng = Fixtures.bytes(Fixtures.MERGECAP);
+        List<int[]> blocks = Fixtures.pcapngBlocks(pcapng);
+        int at = blocks.get(blocks.size() / 2)[0];
+        int skipped = 3 * 1024 * 1024;
+        ByteBuffer custom = ByteBuffer.allocate(skipped).order(ByteOrder.LITTLE_ENDIAN);
+        custom.putInt(0, 0x00000BAD).putInt(4, skipped).putInt(skipped - 4, skipped);
+        byte[] bytes = new byte[pcapng.length + skipped];
+        System.arraycopy(pcapng, 0, bytes, 0, at);
+        System.arraycopy(custom.array(), 0, bytes, at, skipped);
+        System.arraycopy(pcapng, at, bytes, at + skipped, pcapng.length - at);
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            List<String> expected = read(bytes, 0, Integer.MAX_VALUE);
+            assertThat(expected).hasSize((int) Fixtures.pcapngBlocks(pcapng).stream().filter(b -> b[1] == 6).count() + 1);
+            assertThat(readConcurrently(bytes, 4096, Integer.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(expected);
+        });
     }
 
     /** As {@link #read}, through readConcurrently, stopping after {@code stopAfter} packets. */
