@@ -210,6 +210,7 @@ final class AnalysisEngine implements PacketHandler {
         f.packets++;
         f.bytes += p.originalLength();
         f.lastNanos = now;
+        table.touch(now);
         return f;
     }
 
@@ -236,7 +237,8 @@ final class AnalysisEngine implements PacketHandler {
         peakLiveFlows = Math.max(peakLiveFlows, table.size());
         expireDns();
         retireBuffer.clear();
-        table.forEach(f -> {
+        // Both conditions need more than CLOSED_IDLE_NANOS of idleness: the table skips the busier flows.
+        table.forEachIdle(now, CLOSED_IDLE_NANOS, f -> {
             long idle = now - f.lastNanos;
             if ((f.protocol == Flow.TCP && f.closed() && idle > CLOSED_IDLE_NANOS)
                     || (f.protocol != Flow.TCP && idle > DATAGRAM_IDLE_NANOS)) {
