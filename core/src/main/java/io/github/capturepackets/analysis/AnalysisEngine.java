@@ -730,6 +730,12 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    /** Map.merge(key, 1L, Long::sum) without the lambda, whose class a JVM would spin at the first TLS record. */
+    private static void increment(Map<String, Long> counts, String key) {
+        Long count = counts.get(key);
+        counts.put(key, count == null ? 1L : count + 1);
+    }
+
     private void tlsRecords(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int nextSeq) {
         int end = o + n;
         int at = o;
@@ -757,15 +763,15 @@ final class AnalysisEngine implements PacketHandler {
                 } else {
                     description = "Encrypted Alert";
                 }
-                alertDescriptions.merge(description, 1L, Long::sum);
+                increment(alertDescriptions, description);
             } else if (type == 22 && available >= 4 && d[body] == 1) {
                 String[] hello = Payloads.clientHello(d, body, available);
                 if (hello != null) {
                     clientHellos++;
                     if (hello[0] != null) {
-                        serverNames.merge(hello[0], 1L, Long::sum);
+                        increment(serverNames, hello[0]);
                     }
-                    tlsVersions.merge(hello[1], 1L, Long::sum);
+                    increment(tlsVersions, hello[1]);
                 }
             }
             long recordEnd = (long) body + recordLength;
@@ -1008,8 +1014,28 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    /**
+     * Written out rather than generated: a record's generated equals and hashCode are bootstrapped through
+     * method handles, whose classes the JVM spins (and compiles) mid-analysis at the first DNS packet.
+     */
     private record DnsKey(int context, long clientHi, long clientLo, int clientPort, long serverHi, long serverLo,
             int serverPort, int id, boolean tcp) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DnsKey k && k.id == id && k.clientLo == clientLo && k.serverLo == serverLo
+                    && k.clientPort == clientPort && k.serverPort == serverPort && k.clientHi == clientHi
+                    && k.serverHi == serverHi && k.context == context && k.tcp == tcp;
+        }
+
+        @Override
+        public int hashCode() {
+            long h = clientLo * 31 + serverLo;
+            h = h * 31 + clientHi;
+            h = h * 31 + serverHi;
+            h = h * 31 + ((long) clientPort << 16 | serverPort);
+            h = h * 31 + ((long) id << 8 | (long) context << 1 | (tcp ? 1 : 0));
+            return Long.hashCode(h * 0x9E3779B97F4A7C15L);
+        }
     }
 
     private record PendingQuery(long frame, long nanos, String name, Flow flow, long flowId, int clientSide) {

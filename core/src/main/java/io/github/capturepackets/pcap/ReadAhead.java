@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * longer than the headroom) in front of the new data, so records that straddle two reads stay contiguous
  * without copying the data itself. Memory is bounded by the pool: {@link #BUFFERS} buffers, whatever the input.
  */
-final class ReadAhead implements AutoCloseable {
+final class ReadAhead implements AutoCloseable, Runnable {
     /** Room for the unparsed tail of the previous buffer: the longest block the reader parses in memory. */
     static final int HEADROOM = CaptureReader.MAX_PARSED_BLOCK;
     static final int DEFAULT_CHUNK = 1024 * 1024;
@@ -44,7 +44,7 @@ final class ReadAhead implements AutoCloseable {
         for (int i = 0; i < BUFFERS; i++) {
             free.add(new byte[HEADROOM + chunk]);
         }
-        thread = new Thread(this::run, "capture-packets read-ahead: " + name);
+        thread = new Thread(this, "capture-packets read-ahead: " + name);
         thread.setDaemon(true);
         thread.start();
     }
@@ -85,7 +85,9 @@ final class ReadAhead implements AutoCloseable {
         free.offer(buffer);
     }
 
-    private void run() {
+    /** The read-ahead thread's loop (a Runnable rather than a lambda: no class to spin at start-up). */
+    @Override
+    public void run() {
         try {
             while (!stopped) {
                 byte[] buffer = free.take();
