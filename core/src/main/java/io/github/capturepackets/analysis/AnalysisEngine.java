@@ -38,8 +38,8 @@ final class AnalysisEngine implements PacketHandler {
     private final FlowTable table = new FlowTable(4096);
     private final RuleTally[] tallies = new RuleTally[Rule.values().length];
     private final List<Flow> retireBuffer = new ArrayList<>();
-    private final PriorityQueue<FlowSummary> summaries;
-    private final Comparator<FlowSummary> interest;
+    /** The most interesting retired flows, least interesting first; summarized only at the end. */
+    private final PriorityQueue<Retired> summaries;
 
     private FrameObserver observer;
     private int context = -1;
@@ -118,19 +118,7 @@ final class AnalysisEngine implements PacketHandler {
         for (Rule rule : Rule.values()) {
             tallies[rule.ordinal()] = new RuleTally(rule);
         }
-        interest = Comparator.comparing((FlowSummary s) -> !s.findings().isEmpty())
-                .thenComparingInt(AnalysisEngine::worstSeverity)
-                .thenComparingLong(FlowSummary::bytes)
-                .thenComparingLong(s -> -s.id());
-        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), interest);
-    }
-
-    private static int worstSeverity(FlowSummary s) {
-        int worst = -1;
-        for (Finding f : s.findings()) {
-            worst = Math.max(worst, f.severity().ordinal());
-        }
-        return worst;
+        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), Retired::compare);
     }
 
     void observer(FrameObserver observer) {
@@ -222,6 +210,7 @@ final class AnalysisEngine implements PacketHandler {
         f.packets++;
         f.bytes += p.originalLength();
         f.lastNanos = now;
+        table.touch(now);
         return f;
     }
 
@@ -248,7 +237,8 @@ final class AnalysisEngine implements PacketHandler {
         peakLiveFlows = Math.max(peakLiveFlows, table.size());
         expireDns();
         retireBuffer.clear();
-        table.forEach(f -> {
+        // Both conditions need more than CLOSED_IDLE_NANOS of idleness: the table skips the busier flows.
+        table.forEachIdle(now, CLOSED_IDLE_NANOS, f -> {
             long idle = now - f.lastNanos;
             if ((f.protocol == Flow.TCP && f.closed() && idle > CLOSED_IDLE_NANOS)
                     || (f.protocol != Flow.TCP && idle > DATAGRAM_IDLE_NANOS)) {
@@ -298,20 +288,64 @@ final class AnalysisEngine implements PacketHandler {
         if (options.maxFlows() == 0) {
             return;
         }
-        FlowSummary s = summarize(f);
+        // Ranked on primitives, and summarized (addresses as text, findings, instants) only if still kept at the
+        // end: most retired flows never make it into the report, and for those that do, the copy taken now is
+        // what the summary says, as if it had been made now.
+        boolean findings = f.hasFindings();
+        int worst = worstSeverity(f);
         if (summaries.size() < options.maxFlows()) {
-            summaries.add(s);
-        } else if (interest.compare(s, summaries.peek()) > 0) {
+            summaries.add(new Retired(f.detachedCopy(), sourceName, findings, worst));
+        } else if (Retired.compare(findings, worst, f.bytes, f.id, summaries.peek()) > 0) {
             summaries.poll();
-            summaries.add(s);
+            summaries.add(new Retired(f.detachedCopy(), sourceName, findings, worst));
         }
     }
 
-    private FlowSummary summarize(Flow f) {
+    /**
+     * A retired flow kept for the report, with the capture it came from; ordered as the report ranks flows:
+     * flows with findings first, then by worst severity, bytes, and earliest start.
+     */
+    private record Retired(Flow flow, String source, boolean findings, int worst) {
+        static int compare(Retired x, Retired y) {
+            return compare(x.findings, x.worst, x.flow.bytes, x.flow.id, y);
+        }
+
+        static int compare(boolean findings, int worst, long bytes, long id, Retired y) {
+            int c = Boolean.compare(findings, y.findings);
+            if (c == 0) {
+                c = Integer.compare(worst, y.worst);
+            }
+            if (c == 0) {
+                c = Long.compare(bytes, y.flow.bytes);
+            }
+            if (c == 0) {
+                c = Long.compare(-id, -y.flow.id);
+            }
+            return c;
+        }
+    }
+
+    /** The worst default severity among the flow's findings (they all have default severities), or -1. */
+    private static int worstSeverity(Flow f) {
+        int worst = -1;
+        if (f.ruleCounts != null) {
+            Rule[] rules = RULES;
+            for (int i = 0; i < rules.length; i++) {
+                if (f.ruleCounts[i] > 0) {
+                    worst = Math.max(worst, rules[i].defaultSeverity().ordinal());
+                }
+            }
+        }
+        return worst;
+    }
+
+    private static final Rule[] RULES = Rule.values();
+
+    private FlowSummary summarize(Flow f, String source) {
         List<Finding> findings = new ArrayList<>();
         String flowText = null;
         if (f.ruleCounts != null) {
-            flowText = flowText(f, f.clientDir);
+            flowText = flowText(f, f.clientDir, source);
             for (Rule rule : Rule.values()) {
                 long count = f.ruleCounts[rule.ordinal()];
                 if (count > 0) {
@@ -346,8 +380,12 @@ final class AnalysisEngine implements PacketHandler {
     }
 
     private String flowText(Flow f, int fromSide) {
+        return flowText(f, fromSide, sourceName);
+    }
+
+    private String flowText(Flow f, int fromSide, String source) {
         String text = endpoint(f, fromSide) + " -> " + endpoint(f, 1 - fromSide);
-        return multipleSources && sourceName != null ? sourceName + ": " + text : text;
+        return multipleSources && source != null ? source + ": " + text : text;
     }
 
     private RuleTally tally(Rule rule) {
@@ -692,6 +730,12 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    /** Map.merge(key, 1L, Long::sum) without the lambda, whose class a JVM would spin at the first TLS record. */
+    private static void increment(Map<String, Long> counts, String key) {
+        Long count = counts.get(key);
+        counts.put(key, count == null ? 1L : count + 1);
+    }
+
     private void tlsRecords(Flow f, int dir, Flow.TcpDirection fwd, byte[] d, int o, int n, int nextSeq) {
         int end = o + n;
         int at = o;
@@ -719,15 +763,15 @@ final class AnalysisEngine implements PacketHandler {
                 } else {
                     description = "Encrypted Alert";
                 }
-                alertDescriptions.merge(description, 1L, Long::sum);
+                increment(alertDescriptions, description);
             } else if (type == 22 && available >= 4 && d[body] == 1) {
                 String[] hello = Payloads.clientHello(d, body, available);
                 if (hello != null) {
                     clientHellos++;
                     if (hello[0] != null) {
-                        serverNames.merge(hello[0], 1L, Long::sum);
+                        increment(serverNames, hello[0]);
                     }
-                    tlsVersions.merge(hello[1], 1L, Long::sum);
+                    increment(tlsVersions, hello[1]);
                 }
             }
             long recordEnd = (long) body + recordLength;
@@ -970,8 +1014,28 @@ final class AnalysisEngine implements PacketHandler {
         }
     }
 
+    /**
+     * Written out rather than generated: a record's generated equals and hashCode are bootstrapped through
+     * method handles, whose classes the JVM spins (and compiles) mid-analysis at the first DNS packet.
+     */
     private record DnsKey(int context, long clientHi, long clientLo, int clientPort, long serverHi, long serverLo,
             int serverPort, int id, boolean tcp) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DnsKey k && k.id == id && k.clientLo == clientLo && k.serverLo == serverLo
+                    && k.clientPort == clientPort && k.serverPort == serverPort && k.clientHi == clientHi
+                    && k.serverHi == serverHi && k.context == context && k.tcp == tcp;
+        }
+
+        @Override
+        public int hashCode() {
+            long h = clientLo * 31 + serverLo;
+            h = h * 31 + clientHi;
+            h = h * 31 + serverHi;
+            h = h * 31 + ((long) clientPort << 16 | serverPort);
+            h = h * 31 + ((long) id << 8 | (long) context << 1 | (tcp ? 1 : 0));
+            return Long.hashCode(h * 0x9E3779B97F4A7C15L);
+        }
     }
 
     private record PendingQuery(long frame, long nanos, String name, Flow flow, long flowId, int clientSide) {
@@ -1109,8 +1173,12 @@ final class AnalysisEngine implements PacketHandler {
 
     /** The kept flow summaries, most interesting first. */
     List<FlowSummary> flows() {
-        List<FlowSummary> out = new ArrayList<>(summaries);
-        out.sort(interest.reversed());
+        List<Retired> kept = new ArrayList<>(summaries);
+        kept.sort((x, y) -> Retired.compare(y, x));
+        List<FlowSummary> out = new ArrayList<>(kept.size());
+        for (Retired r : kept) {
+            out.add(summarize(r.flow(), r.source()));
+        }
         return out;
     }
 }

@@ -75,7 +75,7 @@ public final class Analyzer {
             engine.beginCapture(i, name);
             long before = engine.packets;
             try (CaptureReader reader = CaptureReader.open(capture)) {
-                reader.read(engine);
+                reader.readConcurrently(engine);
                 for (LinkType type : reader.linkTypes()) {
                     linkTypes.add(type.name());
                 }

@@ -1,6 +1,7 @@
 package io.github.capturepackets.analysis;
 
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * One kind of problem seen in a capture, aggregated: how often, where it first happened and on which flow.
@@ -15,4 +16,24 @@ import java.time.Instant;
  */
 public record Finding(Rule rule, Severity severity, long count, long firstFrame, Instant firstTime, String flow,
         String message) {
+
+    // Written out, as in FlowSummary: no method-handle bootstrap the first time a finding is compared.
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Finding f && f.count == count && f.firstFrame == firstFrame && f.rule == rule
+                && f.severity == severity && Objects.equals(f.firstTime, firstTime) && Objects.equals(f.flow, flow)
+                && Objects.equals(f.message, message);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = Objects.hashCode(rule);
+        h = 31 * h + Objects.hashCode(severity);
+        h = 31 * h + Long.hashCode(count);
+        h = 31 * h + Long.hashCode(firstFrame);
+        h = 31 * h + Objects.hashCode(firstTime);
+        h = 31 * h + Objects.hashCode(flow);
+        return 31 * h + Objects.hashCode(message);
+    }
 }

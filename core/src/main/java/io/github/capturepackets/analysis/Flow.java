@@ -90,6 +90,44 @@ final class Flow {
         ruleFirstNanos = null;
     }
 
+    /** A copy of what a summary reports, detached from the table (never reused, never updated). */
+    Flow detachedCopy() {
+        Flow c = new Flow();
+        c.context = context;
+        c.protocol = protocol;
+        c.aHi = aHi;
+        c.aLo = aLo;
+        c.bHi = bHi;
+        c.bLo = bLo;
+        c.aPort = aPort;
+        c.bPort = bPort;
+        c.hash = hash;
+        c.id = id;
+        c.packets = packets;
+        c.bytes = bytes;
+        c.firstNanos = firstNanos;
+        c.lastNanos = lastNanos;
+        c.firstFrame = firstFrame;
+        c.application = application;
+        c.clientDir = clientDir;
+        c.synSeen = synSeen;
+        c.synAckSeen = synAckSeen;
+        c.answered = answered;
+        c.resetSeen = resetSeen;
+        c.refused = refused;
+        c.finSeen0 = finSeen0;
+        c.finSeen1 = finSeen1;
+        c.synNanos = synNanos;
+        c.synFrame = synFrame;
+        c.handshakeRttNanos = handshakeRttNanos;
+        if (ruleCounts != null) {
+            c.ruleCounts = ruleCounts.clone();
+            c.ruleFirstFrame = ruleFirstFrame.clone();
+            c.ruleFirstNanos = ruleFirstNanos.clone();
+        }
+        return c;
+    }
+
     TcpDirection dir(int d) {
         return d == 0 ? d0 : d1;
     }

@@ -10,6 +10,13 @@ import java.util.function.Consumer;
  */
 final class FlowTable {
     private Flow[] slots;
+    /**
+     * Each live flow's {@link Flow#lastNanos}, by slot: the periodic sweep for idle flows reads this array
+     * instead of every flow object, most of which it leaves alone.
+     */
+    private long[] lastSeen;
+    /** Slot of the flow the last {@link #find} or {@link #create} returned, for {@link #touch}. */
+    private int foundSlot;
     private int size;
     private final ArrayDeque<Flow> free = new ArrayDeque<>();
     /** Direction of the packet passed to the last {@link #find} or {@link #create}: 0 from side a, 1 from side b. */
@@ -18,6 +25,7 @@ final class FlowTable {
     FlowTable(int initialCapacity) {
         int capacity = Integer.highestOneBit(Math.max(16, initialCapacity - 1)) << 1;
         slots = new Flow[capacity];
+        lastSeen = new long[capacity];
     }
 
     int size() {
@@ -53,11 +61,13 @@ final class FlowTable {
                 if (f.aLo == srcLo && f.aHi == srcHi && f.bLo == dstLo && f.bHi == dstHi && f.aPort == srcPort
                         && f.bPort == dstPort) {
                     direction = 0;
+                    foundSlot = i;
                     return f;
                 }
                 if (f.aLo == dstLo && f.aHi == dstHi && f.bLo == srcLo && f.bHi == srcHi && f.aPort == dstPort
                         && f.bPort == srcPort) {
                     direction = 1;
+                    foundSlot = i;
                     return f;
                 }
             }
@@ -81,27 +91,35 @@ final class FlowTable {
         f.bLo = dstLo;
         f.aPort = srcPort;
         f.bPort = dstPort;
-        insert(f);
+        foundSlot = insert(f);
         size++;
         direction = 0;
         return f;
     }
 
-    private void insert(Flow f) {
+    /** Records the time of a packet of the flow the last find or create returned (its {@link Flow#lastNanos}). */
+    void touch(long nanos) {
+        lastSeen[foundSlot] = nanos;
+    }
+
+    private int insert(Flow f) {
         int mask = slots.length - 1;
         int i = f.hash & mask;
         while (slots[i] != null) {
             i = (i + 1) & mask;
         }
         slots[i] = f;
+        return i;
     }
 
     private void grow() {
         Flow[] old = slots;
+        long[] oldSeen = lastSeen;
         slots = new Flow[old.length * 2];
-        for (Flow f : old) {
-            if (f != null) {
-                insert(f);
+        lastSeen = new long[old.length * 2];
+        for (int i = 0; i < old.length; i++) {
+            if (old[i] != null) {
+                lastSeen[insert(old[i])] = oldSeen[i];
             }
         }
     }
@@ -123,6 +141,7 @@ final class FlowTable {
             boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
             if (movable) {
                 slots[hole] = slots[j];
+                lastSeen[hole] = lastSeen[j];
                 hole = j;
             }
         }
@@ -130,6 +149,20 @@ final class FlowTable {
         size--;
         if (free.size() < 4096) {
             free.push(flow);
+        }
+    }
+
+    /**
+     * Calls the action, in the order of {@link #forEach}, for every live flow idle for more than {@code minIdle}
+     * nanoseconds at {@code now} (the action must not modify the table).
+     */
+    void forEachIdle(long now, long minIdle, Consumer<Flow> action) {
+        Flow[] s = slots;
+        long[] seen = lastSeen;
+        for (int i = 0; i < s.length; i++) {
+            if (now - seen[i] > minIdle && s[i] != null) {
+                action.accept(s[i]);
+            }
         }
     }
 

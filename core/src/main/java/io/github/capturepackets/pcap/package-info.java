@@ -14,6 +14,10 @@
  * }</pre>
  * {@link io.github.capturepackets.pcap.Packet} is a flyweight reused for every packet: copy what you keep.
  *
+ * <p>Two threads: files of 16 MB or more are read ahead on a second thread (transparently), and
+ * {@link io.github.capturepackets.pcap.CaptureReader#readConcurrently} also frames and decodes on a second
+ * thread while the handler runs on the caller's, for handlers that do real work (the analyzer uses it).
+ *
  * <h2>Bad input</h2>
  * <ul>
  *   <li>Fatal at start ({@link io.github.capturepackets.pcap.CaptureReader#open} throws
