@@ -860,39 +860,23 @@ public final class CaptureReader implements AutoCloseable {
     }
 
     private boolean parseEpb(int start, int len, long blockOffset) {
-        if (len < 32) {
-            damage(CaptureProblem.Kind.CORRUPT, blockOffset + 4, "enhanced packet block is too short (" + len + " bytes)");
-            return false;
-        }
-        long iface = u32(start + 8);
-        long captured = u32(start + 20);
-        int bodyEnd = start + len - 4;
-        if (captured > MAX_PACKET_LENGTH || start + 28 + captured > bodyEnd) {
-            damage(CaptureProblem.Kind.CORRUPT, blockOffset + 20, "enhanced packet block claims " + captured
-                    + " captured bytes, which do not fit its " + len + "-byte block");
-            return false;
-        }
-        int id = checkInterface(iface, blockOffset + 8);
-        if (id < 0) {
-            return false;
-        }
-        int cap = (int) captured;
-        long ts = (u32(start + 12) << 32) | u32(start + 16);
-        setPacket(id, toNanos(id, ts), start + 28, cap, u32(start + 24));
-        findComment(start + 28 + ((cap + 3) & ~3), bodyEnd);
-        return true;
+        return parsePacketBlock(start, len, blockOffset, "enhanced packet block", len < 32 ? 0 : u32(start + 8));
     }
 
+    /** The obsolete packet block has the enhanced one's layout, with a 16-bit interface id and a drops count. */
     private boolean parseOpb(int start, int len, long blockOffset) {
+        return parsePacketBlock(start, len, blockOffset, "packet block", len < 32 ? 0 : u16(start + 8));
+    }
+
+    private boolean parsePacketBlock(int start, int len, long blockOffset, String kind, long iface) {
         if (len < 32) {
-            damage(CaptureProblem.Kind.CORRUPT, blockOffset + 4, "packet block is too short (" + len + " bytes)");
+            damage(CaptureProblem.Kind.CORRUPT, blockOffset + 4, kind + " is too short (" + len + " bytes)");
             return false;
         }
-        int iface = u16(start + 8);
         long captured = u32(start + 20);
         int bodyEnd = start + len - 4;
         if (captured > MAX_PACKET_LENGTH || start + 28 + captured > bodyEnd) {
-            damage(CaptureProblem.Kind.CORRUPT, blockOffset + 20, "packet block claims " + captured
+            damage(CaptureProblem.Kind.CORRUPT, blockOffset + 20, kind + " claims " + captured
                     + " captured bytes, which do not fit its " + len + "-byte block");
             return false;
         }
