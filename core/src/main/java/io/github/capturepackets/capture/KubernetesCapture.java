@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -91,17 +90,7 @@ final class KubernetesCapture {
     static CaptureSession start(CaptureRequest request, KubernetesClient client, boolean ownsClient,
             StartupTimeline timeline) {
         Session session = new Session(request, client, ownsClient, timeline);
-        try {
-            session.begin();
-            return session;
-        } catch (RuntimeException e) {
-            try {
-                session.stop();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return RecordingSession.beginOrStop(session, session::begin);
     }
 
     /** The container a capture targets: the requested one, the annotated default, or the first. */
@@ -263,7 +252,7 @@ final class KubernetesCapture {
                             .supplyAsync(() -> client.pods().inNamespace(ns).withName(podName).get(), executor))
                             .toList();
                     for (int i = 0; i < gets.size(); i++) {
-                        Pod pod = joined(gets.get(i));
+                        Pod pod = KubernetesPreflight.joined(gets.get(i));
                         if (pod == null) {
                             String podName = target.pods().get(i);
                             throw new CaptureException("Pod " + ns + "/" + podName + " does not exist: check the pod"
@@ -298,18 +287,6 @@ final class KubernetesCapture {
                 }
             }
             return found;
-        }
-
-        /** The value of a finished future, with its own exception rethrown as such. */
-        private static <T> T joined(CompletableFuture<T> future) {
-            try {
-                return future.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException cause) {
-                    throw cause;
-                }
-                throw e;
-            }
         }
 
         private PodRecorder startPod(CaptureTarget target, Pod pod) {

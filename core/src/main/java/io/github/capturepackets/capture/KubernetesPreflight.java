@@ -181,7 +181,7 @@ final class KubernetesPreflight {
     }
 
     /** The value of a finished future, with its own exception rethrown as such. */
-    private static <T> T joined(CompletableFuture<T> future) {
+    static <T> T joined(CompletableFuture<T> future) {
         try {
             return future.join();
         } catch (CompletionException e) {

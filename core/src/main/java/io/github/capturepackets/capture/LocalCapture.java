@@ -30,17 +30,7 @@ final class LocalCapture {
                         + "tcpdump: install it (Debian/Ubuntu: apt-get install tcpdump; Fedora: dnf install tcpdump;"
                         + " Alpine: apk add tcpdump; macOS has it) or put it on the PATH."));
         Session session = new Session(request);
-        try {
-            session.begin(tcpdump);
-            return session;
-        } catch (RuntimeException e) {
-            try {
-                session.stop();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return RecordingSession.beginOrStop(session, () -> session.begin(tcpdump));
     }
 
     static Optional<Path> findTcpdump(String searchPath) {

@@ -204,6 +204,24 @@ abstract class RecordingSession implements CaptureSession {
     /** Deletes what the session created (helper pods, clients). Called once, after the recorders stopped. */
     abstract void release();
 
+    /**
+     * Runs {@code begin}; if it fails, stops the session (keeping what was captured, releasing what was created)
+     * and rethrows, with any failure of the stop attached as suppressed.
+     */
+    static <S extends RecordingSession> S beginOrStop(S session, Runnable begin) {
+        try {
+            begin.run();
+            return session;
+        } catch (RuntimeException e) {
+            try {
+                session.stop();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         stop();
