@@ -16,7 +16,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -120,14 +122,14 @@ final class TestCapture implements PacketCapture, AutoCloseable {
     synchronized AnalysisReport analyze() {
         List<Path> files = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        Map<String, Integer> pieces = new HashMap<>();
         for (PodCapture pod : captured) {
             // Name each capture as the report's reader knows the pod (namespace/pod), not by a temporary path; a
             // pod captured in several pieces (slices, rotation) gets a running number.
             for (Path file : pod.files()) {
+                int piece = pieces.merge(pod.displayName(), 1, Integer::sum);
                 files.add(file);
-                long same = names.stream().filter(n -> n.equals(pod.displayName())
-                        || n.startsWith(pod.displayName() + " #")).count();
-                names.add(same == 0 ? pod.displayName() : pod.displayName() + " #" + (same + 1));
+                names.add(piece == 1 ? pod.displayName() : pod.displayName() + " #" + piece);
             }
         }
         return Analyzer.analyze(files, names, AnalysisOptions.defaults().withFailOn(failOn), List.copyOf(markers));
