@@ -9,13 +9,27 @@ set -uo pipefail
 cd "$(dirname "$0")"
 status=0
 
-./mvnw -B -ntp -fae install || status=1
+# Bounds per phase, so a hang fails CI with a message instead of outliving its 90 minutes. Inside them,
+# Surefire/Failsafe kill a hung test fork (tests.fork.timeout) and each cluster test has a time limit
+# that prints every thread's stack (it.method.timeout, pom.xml).
+bounded() {
+  local limit=$1; shift
+  timeout --kill-after=60 "$limit" "$@"
+  local rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "test.sh: '$*' did not finish within $limit and was stopped" >&2
+  fi
+  return "$rc"
+}
+
+bounded 25m ./mvnw -B -ntp -fae install || status=1
 
 e2e=(./mvnw -B -ntp -fae -Pe2e verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false)
 if [ -n "${CAPTURE_PACKETS_E2E_KUBECONFIG:-}" ]; then
-  "${e2e[@]}" || status=1
+  bounded 25m "${e2e[@]}" || status=1
 elif [ "$(id -u)" = 0 ]; then
-  cluster/local-cluster.sh run -- "${e2e[@]}" || status=1
+  # The cold first run builds Kubernetes (11-26 min) before the tests: that phase has its own bound.
+  bounded 55m cluster/local-cluster.sh run -- timeout --kill-after=60 25m "${e2e[@]}" || status=1
 else
   echo "test.sh: the local cluster needs root; the end-to-end tests will report themselves skipped" >&2
   "${e2e[@]}" || status=1
