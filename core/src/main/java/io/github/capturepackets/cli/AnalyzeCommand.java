@@ -12,6 +12,7 @@ import io.github.capturepackets.report.Reports;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /** {@code capture-packets analyze}: verdicts, findings and reports for one or more captures. */
@@ -68,11 +69,14 @@ final class AnalyzeCommand {
                     + "before the damage (rule capture.incomplete; add --fail-on capture.incomplete to fail on it).");
         }
 
-        write(report, json, "JSON", Reports::json, out);
-        write(report, html, "HTML", Reports::html, out);
-        write(report, markdown, "Markdown", Reports::markdown, out);
-        if (!quiet && toStdout == 0) {
-            print(out, Reports.markdown(report));
+        write(json, "JSON", () -> Reports.json(report), out);
+        write(html, "HTML", () -> Reports.html(report), out);
+        boolean summaryOnStdout = !quiet && toStdout == 0;
+        // The Markdown summary is rendered once even when it goes both to a file and to stdout.
+        String summary = markdown != null || summaryOnStdout ? Reports.markdown(report) : null;
+        write(markdown, "Markdown", () -> summary, out);
+        if (summaryOnStdout) {
+            print(out, summary);
         }
 
         if (report.verdict() == Verdict.FAIL) {
@@ -179,21 +183,23 @@ final class AnalyzeCommand {
         }
     }
 
-    private static void write(AnalysisReport report, String target, String kind,
-            Function<AnalysisReport, String> format, PrintStream out) throws UsageException {
+    private static void write(String target, String kind, Supplier<String> render, PrintStream out)
+            throws UsageException {
         if (target == null) {
             return;
         }
+        String text = render.get();
         if (target.equals("-")) {
-            print(out, format.apply(report));
+            print(out, text);
             return;
         }
         try {
-            switch (kind) {
-                case "JSON" -> Reports.writeJson(report, Path.of(target));
-                case "HTML" -> Reports.writeHtml(report, Path.of(target));
-                default -> Reports.writeMarkdown(report, Path.of(target));
+            Path file = Path.of(target);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
             }
+            Files.writeString(file, text, StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             throw new UsageException("Cannot write the " + kind + " report to " + target + ": " + e
                     + ". Check that the directory is writable, or give another path.", e);
