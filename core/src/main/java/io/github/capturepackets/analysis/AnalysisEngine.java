@@ -43,6 +43,7 @@ final class AnalysisEngine implements PacketHandler {
 
     private FrameObserver observer;
     private int context = -1;
+    private long frameBase;
     private String sourceName;
     private boolean multipleSources;
     private int sinceSweep;
@@ -137,9 +138,19 @@ final class AnalysisEngine implements PacketHandler {
 
     /** Starts a capture: its flows are kept apart from every other capture's. */
     void beginCapture(int index, String name) {
+        beginCapture(index, name, 0);
+    }
+
+    /**
+     * Starts a capture, or the next piece of the current one when {@code index} and {@code name} are those of the
+     * previous piece: flows, pending DNS queries and frame numbers then carry on ({@code frameBase} is the number
+     * of frames in the earlier pieces), and {@link #endCapture()} is called only after the last piece.
+     */
+    void beginCapture(int index, String name, long frameBase) {
         context = index;
         sourceName = name;
         sinceSweep = 0;
+        this.frameBase = frameBase;
     }
 
     /** Ends the current capture: queries still pending are unanswered, and every flow is summarized. */
@@ -172,7 +183,7 @@ final class AnalysisEngine implements PacketHandler {
         packets++;
         bytes += p.originalLength();
         now = p.timestampNanos();
-        frame = p.frameNumber();
+        frame = frameBase + p.frameNumber();
         if (now < firstNanos) {
             firstNanos = now;
         }

@@ -9,8 +9,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -32,15 +35,24 @@ public final class Analyzer {
     public static AnalysisReport analyze(List<Path> captures, AnalysisOptions options, List<Marker> markers) {
         Objects.requireNonNull(captures, "captures");
         List<String> names = new ArrayList<>(captures.size());
+        Set<String> used = new HashSet<>();
         for (Path capture : captures) {
-            names.add(String.valueOf(capture));
+            // The same file given twice stays two captures (equal names would make it one capture in pieces).
+            String name = String.valueOf(capture);
+            for (int n = 2; !used.add(name); n++) {
+                name = capture + " (" + n + ")";
+            }
+            names.add(name);
         }
         return analyze(captures, names, options, markers);
     }
 
     /**
      * As {@link #analyze(List, AnalysisOptions, List)}, naming each capture in the report ({@code namespace/pod}
-     * rather than a temporary file name).
+     * rather than a temporary file name). Captures given the same name are pieces of one capture (a pod's capture
+     * cut into slices or rotated files), in the order given: they are analyzed as one, so a connection that spans
+     * two pieces is one flow, a DNS query answered in the next piece is answered, and frame numbers run on from
+     * piece to piece.
      *
      * @param names one display name per capture, in the same order
      */
@@ -62,57 +74,69 @@ public final class Analyzer {
             throw new IllegalArgumentException("Got " + names.size() + " names for " + captures.size()
                     + " captures: give one display name per capture, in the same order.");
         }
+        // Pieces of one capture (equal names) are read one after the other, in the order given.
+        Map<String, List<Integer>> pieces = new LinkedHashMap<>();
+        for (int i = 0; i < captures.size(); i++) {
+            String name = Objects.requireNonNull(names.get(i), "name " + i);
+            pieces.computeIfAbsent(name, k -> new ArrayList<>()).add(i);
+        }
+        List<String> sources = List.copyOf(pieces.keySet());
         AnalysisEngine engine = new AnalysisEngine(options);
         engine.observer(observer);
-        engine.multipleSources(captures.size() > 1);
+        engine.multipleSources(sources.size() > 1);
         Set<String> linkTypes = new LinkedHashSet<>();
         List<CaptureProblem> problems = new ArrayList<>();
         boolean complete = true;
         boolean unreadable = false;
-        for (int i = 0; i < captures.size(); i++) {
-            Path capture = Objects.requireNonNull(captures.get(i), "capture " + i);
-            String name = Objects.requireNonNull(names.get(i), "name " + i);
-            engine.beginCapture(i, name);
-            long before = engine.packets;
-            try (CaptureReader reader = CaptureReader.open(capture)) {
-                reader.readConcurrently(engine);
-                for (LinkType type : reader.linkTypes()) {
-                    linkTypes.add(type.name());
-                }
-                for (io.github.capturepackets.pcap.CaptureProblem problem : reader.problems()) {
-                    problems.add(new CaptureProblem(name, problem.offset(), problem.message()));
-                    if (problem.losesPackets()) {
-                        engine.captureProblem(engine.packets - before + 1, problem.message());
+        for (int context = 0; context < sources.size(); context++) {
+            String name = sources.get(context);
+            long sourceStart = engine.packets;
+            try {
+                for (int i : pieces.get(name)) {
+                    Path capture = Objects.requireNonNull(captures.get(i), "capture " + i);
+                    engine.beginCapture(context, name, engine.packets - sourceStart);
+                    long before = engine.packets;
+                    try (CaptureReader reader = CaptureReader.open(capture)) {
+                        reader.readConcurrently(engine);
+                        for (LinkType type : reader.linkTypes()) {
+                            linkTypes.add(type.name());
+                        }
+                        for (io.github.capturepackets.pcap.CaptureProblem problem : reader.problems()) {
+                            problems.add(new CaptureProblem(name, problem.offset(), problem.message()));
+                            if (problem.losesPackets()) {
+                                engine.captureProblem(engine.packets - sourceStart + 1, problem.message());
+                            }
+                        }
+                        if (!reader.complete()) {
+                            complete = false;
+                        }
+                    } catch (CaptureFormatException e) {
+                        complete = false;
+                        unreadable = true;
+                        problems.add(new CaptureProblem(name, e.offset(), e.getMessage()));
+                        engine.captureProblem(before - sourceStart, e.getMessage());
+                    } catch (NoSuchFileException e) {
+                        complete = false;
+                        unreadable = true;
+                        String message = name + ": the capture file does not exist (" + capture.toAbsolutePath()
+                                + "). Check the path.";
+                        problems.add(new CaptureProblem(name, -1, message));
+                        engine.captureProblem(before - sourceStart, message);
+                    } catch (IOException e) {
+                        complete = false;
+                        unreadable = true;
+                        String message = name + ": the capture cannot be read (" + e + "). Check that the file "
+                                + "exists and is readable.";
+                        problems.add(new CaptureProblem(name, -1, message));
+                        engine.captureProblem(before - sourceStart, message);
                     }
                 }
-                if (!reader.complete()) {
-                    complete = false;
-                }
-            } catch (CaptureFormatException e) {
-                complete = false;
-                unreadable = true;
-                problems.add(new CaptureProblem(name, e.offset(), e.getMessage()));
-                engine.captureProblem(0, e.getMessage());
-            } catch (NoSuchFileException e) {
-                complete = false;
-                unreadable = true;
-                String message = name + ": the capture file does not exist (" + capture.toAbsolutePath()
-                        + "). Check the path.";
-                problems.add(new CaptureProblem(name, -1, message));
-                engine.captureProblem(0, message);
-            } catch (IOException e) {
-                complete = false;
-                unreadable = true;
-                String message = name + ": the capture cannot be read (" + e + "). Check that the file exists and"
-                        + " is readable.";
-                problems.add(new CaptureProblem(name, -1, message));
-                engine.captureProblem(0, message);
             } finally {
                 engine.endCapture();
             }
         }
 
-        boolean multiple = captures.size() > 1;
+        boolean multiple = sources.size() > 1;
         List<Finding> verdicts = new ArrayList<>();
         boolean failed = unreadable;
         double rate = engine.retransmissionRate();
@@ -148,7 +172,7 @@ public final class Analyzer {
 
         Instant start = engine.packets == 0 ? null : instant(engine.firstNanos);
         Instant end = engine.packets == 0 ? null : instant(engine.lastNanos);
-        return new AnalysisReport(List.copyOf(names), engine.packets, engine.bytes, List.copyOf(linkTypes), complete,
+        return new AnalysisReport(sources, engine.packets, engine.bytes, List.copyOf(linkTypes), complete,
                 List.copyOf(problems), start, end, engine.flowCount, engine.flows(), engine.stats(),
                 List.copyOf(verdicts), verdict, List.copyOf(markers));
     }

@@ -16,9 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -122,14 +120,13 @@ final class TestCapture implements PacketCapture, AutoCloseable {
     synchronized AnalysisReport analyze() {
         List<Path> files = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        Map<String, Integer> pieces = new HashMap<>();
         for (PodCapture pod : captured) {
-            // Name each capture as the report's reader knows the pod (namespace/pod), not by a temporary path; a
-            // pod captured in several pieces (slices, rotation) gets a running number.
+            // Name each capture as the report's reader knows the pod (namespace/pod), not by a temporary path. The
+            // pieces of one pod (a slice per analyzeSoFar(), rotated files) share the name, so the analyzer reads
+            // them as one capture: a connection that spans analyzeSoFar() stays one flow.
             for (Path file : pod.files()) {
-                int piece = pieces.merge(pod.displayName(), 1, Integer::sum);
                 files.add(file);
-                names.add(piece == 1 ? pod.displayName() : pod.displayName() + " #" + piece);
+                names.add(pod.displayName());
             }
         }
         return Analyzer.analyze(files, names, AnalysisOptions.defaults().withFailOn(failOn), List.copyOf(markers));

@@ -8,6 +8,8 @@ import static org.junit.platform.testkit.engine.EventConditions.test;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.capturepackets.analysis.AnalysisReport;
 import io.github.capturepackets.analysis.Rule;
 import io.github.capturepackets.analysis.Verdict;
@@ -263,7 +265,13 @@ class CapturePacketsExtensionTest {
                 assertThat(soFar.markers()).extracting(m -> m.label()).containsExactly("before the error");
                 capture.mark("after the check");
                 http.get("/status/200");
-                assertThat(capture.analyzeSoFar().stats().http().responses()).isEqualTo(2);
+                AnalysisReport both = capture.analyzeSoFar();
+                assertThat(both.stats().http().responses()).isEqualTo(2);
+                // The client kept its connection for the second request: the two pieces analyzeSoFar() cut the
+                // pod's capture into are read as one capture, so that connection is one flow from its handshake.
+                assertThat(both.sources()).hasSize(1);
+                assertThat(both.flows()).filteredOn(f -> f.protocol().equals("TCP")).singleElement()
+                        .satisfies(f -> assertThat(f.handshakeRtt()).isNotNull());
                 assertThat(capture.directory()).isDirectory();
             }
         }
@@ -593,6 +601,9 @@ class CapturePacketsExtensionTest {
         Path dir = Fixtures.testDir(out, ParameterTestCases.class, "marksAndReadsVerdicts");
         assertThat(Files.readString(dir.resolve("verdicts.json"))).contains("before the error", "after the check");
         assertThat(httpUris(dir.resolve("capture.pcapng"))).containsExactly("/status/502", "/status/200");
+        JsonNode verdicts = new ObjectMapper().readTree(dir.resolve("verdicts.json").toFile());
+        assertThat(verdicts.get("sources")).hasSize(1);
+        assertThat(verdicts.at("/stats/tcp/connections").asLong()).isEqualTo(1);
     }
 
     @Test
