@@ -28,10 +28,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Ephemeral, exec and node modes. Each target pod gets one tcpdump whose pcap streams back over {@code pods/exec};
@@ -51,6 +54,8 @@ final class KubernetesCapture {
     static final long UPDATE_FALLBACK_MILLIS = 1_000;
     /** How often the target pods are listed to catch what a silent watch missed. */
     static final long FOLLOW_POLL_MILLIS = 1_000;
+    /** How long the start waits for the watches (a refusal fails it); later the poll covers for a late watch. */
+    static final long WATCH_START_MILLIS = 5_000;
     /** Written by the session when it closes, so the idle capture container ends at once. */
     static final String DONE_FILE = "/tmp/capture-packets-done";
     /** Waiting reasons the kubelet will not recover from by itself within a start timeout. */
@@ -569,20 +574,61 @@ final class KubernetesCapture {
             ScheduledFuture<?> poll = poller.scheduleWithFixedDelay(this::poll, FOLLOW_POLL_MILLIS,
                     FOLLOW_POLL_MILLIS, TimeUnit.MILLISECONDS);
             polls.add(poll);
+            List<Map.Entry<String, CompletableFuture<Watch>>> starting = new ArrayList<>();
             for (CaptureTarget target : request.targets()) {
                 String ns = target.namespace();
                 Watcher<Pod> watcher = new PodWatcher(target);
-                try {
-                    if (!target.labelSelector().isEmpty()) {
-                        watches.add(client.pods().inNamespace(ns).withLabelSelector(target.labelSelector())
-                                .watch(watcher));
-                    }
-                    for (String podName : target.pods()) {
-                        watches.add(client.pods().inNamespace(ns).withName(podName).watch(watcher));
-                    }
-                } catch (KubernetesClientException e) {
-                    throw new CaptureException(describeApiFailure(e, "watch pods in namespace " + ns, ns), e);
+                if (!target.labelSelector().isEmpty()) {
+                    starting.add(Map.entry(ns, startWatch(() -> client.pods().inNamespace(ns)
+                            .withLabelSelector(target.labelSelector()).watch(watcher))));
                 }
+                for (String podName : target.pods()) {
+                    starting.add(Map.entry(ns, startWatch(() -> client.pods().inNamespace(ns).withName(podName)
+                            .watch(watcher))));
+                }
+            }
+            // fabric8's watch() waits without a time limit for the WebSocket upgrade, and a WebSocket the server
+            // closes right after the upgrade leaves that wait hanging forever (vert.x "WebSocket is closed"; it
+            // hung a CI run for 85 minutes). So the watches start on the session's threads, a refusal (403) still
+            // fails the start, and a watch that does not start in time is left to start later: the poll above
+            // follows the pods meanwhile.
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WATCH_START_MILLIS);
+            for (Map.Entry<String, CompletableFuture<Watch>> start : starting) {
+                try {
+                    start.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // Polled until it starts, if ever.
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CaptureException("Interrupted while starting to watch the target pods", e);
+                } catch (ExecutionException e) {
+                    String ns = start.getKey();
+                    if (e.getCause() instanceof KubernetesClientException k) {
+                        throw new CaptureException(describeApiFailure(k, "watch pods in namespace " + ns, ns), k);
+                    }
+                    throw new CaptureException("Cannot watch pods in namespace " + ns + ": "
+                            + ClusterConnection.rootMessage(e.getCause()), e.getCause());
+                }
+            }
+        }
+
+        /** Starts a watch on a session thread; a watch that starts after the session stopped is closed at once. */
+        private CompletableFuture<Watch> startWatch(Supplier<Watch> start) {
+            return CompletableFuture.supplyAsync(() -> {
+                Watch watch = start.get();
+                watches.add(watch);
+                if (stopping) {
+                    closeQuietly(watch);
+                }
+                return watch;
+            }, executor);
+        }
+
+        private static void closeQuietly(Watch watch) {
+            try {
+                watch.close();
+            } catch (RuntimeException e) {
+                // Closing a watch only stops following new pods.
             }
         }
 
@@ -706,11 +752,7 @@ final class KubernetesCapture {
             polls.forEach(p -> p.cancel(false));
             poller.shutdownNow();
             for (Watch watch : watches) {
-                try {
-                    watch.close();
-                } catch (RuntimeException e) {
-                    // Closing a watch only stops following new pods.
-                }
+                closeQuietly(watch);
             }
         }
 

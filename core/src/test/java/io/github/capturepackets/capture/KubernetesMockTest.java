@@ -14,7 +14,11 @@ import io.fabric8.kubernetes.api.model.PodListBuilder;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -31,7 +35,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -279,6 +285,63 @@ class KubernetesMockTest {
             assertThat(capture.complete()).isFalse();
             assertThat(capture.incompleteReason()).contains("appeared during the session")
                     .contains("InvalidImageName");
+        }
+    }
+
+    @Test
+    @DisplayName("a watch whose WebSocket upgrade never completes does not hold up the start: the poll follows the "
+            + "pods and picks up a new one")
+    void stalledWatchDoesNotBlockTheStart() throws Exception {
+        requests();
+        patchBody = null;
+        AtomicInteger lists = new AtomicInteger();
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods?labelSelector=app%3Dlate")
+                .andReply(200, request -> new PodListBuilder().withNewMetadata().withResourceVersion("1")
+                        .endMetadata().addToItems(pod("web-late", lists.getAndIncrement() == 0 ? "Pending" : "Running"))
+                        .build()).always();
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-late").andReply(200,
+                request -> pod("web-late", "Running", patchedContainerName(), "InvalidImageName",
+                        "Failed to apply default image tag")).always();
+        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/web-late/ephemeralcontainers")
+                .andReply(200, request -> {
+                    patchBody = request.getUtf8Body();
+                    return pod("web-late", "Running");
+                }).always();
+        // Watch upgrades that never complete, as when vert.x drops a WebSocket closed right after its upgrade and
+        // fabric8's watch() then waits without a time limit.
+        CountDownLatch release = new CountDownLatch(1);
+        Interceptor stallWatches = new Interceptor() {
+            @Override
+            public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+                if (request.uri().toString().contains("watch=true")) {
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        CaptureRequest request = CaptureRequest.builder().name("stalled-watch")
+                .target(new CaptureTarget("shop", "app=late", List.of(), "")).outputDirectory(output)
+                .startTimeout(Duration.ofSeconds(2)).build();
+        try (KubernetesClient stalling = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("stall-watches", stallWatches))
+                .build()) {
+            long begin = System.nanoTime();
+            try (CaptureSession session = KubernetesCapture.start(request, stalling, false)) {
+                assertThat(Duration.ofNanos(System.nanoTime() - begin))
+                        .as("the start waits for the watch at most WATCH_START_MILLIS")
+                        .isLessThan(Duration.ofMillis(KubernetesCapture.WATCH_START_MILLIS + 3_000));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (patchBody == null && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(patchBody).as("the poll found the pod once it ran and added the capture container")
+                        .isNotNull();
+            }
+        } finally {
+            release.countDown();
         }
     }
 
