@@ -113,6 +113,7 @@ final class AnalysisEngine implements PacketHandler {
     /** With the live-table bounds made small for tests. */
     AnalysisEngine(AnalysisOptions options, int sweepInterval, int maxLiveFlows) {
         this.options = options;
+        this.ignoreInterfaceDuplicates = options.ignoreInterfaceDuplicates();
         this.sweepInterval = sweepInterval;
         this.maxLiveFlows = maxLiveFlows;
         this.dnsTimeoutNanos = options.dnsTimeout().toNanos();
@@ -190,6 +191,13 @@ final class AnalysisEngine implements PacketHandler {
         if (now > lastNanos) {
             lastNanos = now;
         }
+        if (ignoreInterfaceDuplicates && p.ipVersion() != 0 && interfaceDuplicate(p)) {
+            RuleTally t = tally(Rule.CAPTURE_INTERFACE_DUPLICATE);
+            if (t.add(frame, now)) {
+                t.firstSource = sourceName;
+            }
+            return true;
+        }
         if (p.ipVersion() != 0) {
             if (p.isTcp()) {
                 // Wireshark analyzes TCP only on whole datagrams (reassembled) and never on fragments.
@@ -207,6 +215,53 @@ final class AnalysisEngine implements PacketHandler {
             sweep();
         }
         return true;
+    }
+
+    // ---------------------------------------------------------------- interface duplicates
+
+    /** Copies on another interface come within microseconds (same kernel pass); a retransmission comes later. */
+    static final long DUPLICATE_WINDOW_NANOS = 1_000_000L;
+    private static final int DUPLICATE_RING = 64;
+    private final boolean ignoreInterfaceDuplicates;
+    private final long[] recentHash = new long[DUPLICATE_RING];
+    private final long[] recentNanos = new long[DUPLICATE_RING];
+    private final int[] recentInterface = new int[DUPLICATE_RING];
+    private final int[] recentContext = new int[DUPLICATE_RING];
+    private int recentNext;
+
+    /**
+     * True when this IP packet was just seen on another interface of the same capture: the same bytes from the IP
+     * header on, but for the IPv4 TTL and header checksum or the IPv6 hop limit (a routed copy). Packets judged
+     * duplicates are not remembered, so a retransmission on the first interface is never taken for a copy.
+     */
+    private boolean interfaceDuplicate(Packet p) {
+        int iface = p.sllInterfaceIndex() >= 0 ? p.sllInterfaceIndex() : p.interfaceId();
+        long hash = ipHash(p);
+        for (int i = 0; i < DUPLICATE_RING; i++) {
+            if (recentHash[i] == hash && recentInterface[i] != iface && recentContext[i] == context
+                    && now - recentNanos[i] >= 0 && now - recentNanos[i] <= DUPLICATE_WINDOW_NANOS) {
+                return true;
+            }
+        }
+        recentHash[recentNext] = hash;
+        recentNanos[recentNext] = now;
+        recentInterface[recentNext] = iface;
+        recentContext[recentNext] = context;
+        recentNext = (recentNext + 1) & (DUPLICATE_RING - 1);
+        return false;
+    }
+
+    private static long ipHash(Packet p) {
+        byte[] d = p.data();
+        int start = p.dataOffset() + p.networkOffset();
+        int end = p.dataOffset() + p.capturedLength();
+        long h = 0x9E3779B97F4A7C15L ^ (end - start);
+        for (int i = start; i < end; i++) {
+            int at = i - start;
+            boolean routed = p.ipVersion() == 4 ? at == 8 || at == 10 || at == 11 : at == 7;
+            h = (h ^ (routed ? 0 : d[i] & 0xff)) * 0x100000001B3L;
+        }
+        return h ^ (h >>> 29);
     }
 
     // ---------------------------------------------------------------- flows

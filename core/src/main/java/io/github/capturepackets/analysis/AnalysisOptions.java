@@ -18,9 +18,13 @@ import java.util.Set;
  *                              segments (0..1), or a negative value to disable
  * @param dnsTimeout            a DNS query with no answer within this time counts as unanswered
  * @param maxFlows              how many flow summaries a report keeps at most (the most interesting first)
+ * @param ignoreInterfaceDuplicates skip a packet seen a moment ago on another interface of the same capture
+ *                              (identical but for TTL or hop limit): what {@code tcpdump -i any} on a node records
+ *                              twice, on the pod's veth and on the bridge or uplink. Off by default, as in
+ *                              Wireshark, which reports such copies as retransmissions; node mode turns it on.
  */
 public record AnalysisOptions(Set<Rule> failOn, Map<Rule, Long> thresholds, double maxRetransmissionRate,
-        Duration dnsTimeout, int maxFlows) {
+        Duration dnsTimeout, int maxFlows, boolean ignoreInterfaceDuplicates) {
 
     public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_FLOWS = 1000;
@@ -52,30 +56,37 @@ public record AnalysisOptions(Set<Rule> failOn, Map<Rule, Long> thresholds, doub
 
     /** Fails on nothing: the verdict is PASS or WARN. */
     public static AnalysisOptions defaults() {
-        return new AnalysisOptions(Set.of(), Map.of(), -1, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_FLOWS);
+        return new AnalysisOptions(Set.of(), Map.of(), -1, DEFAULT_DNS_TIMEOUT, DEFAULT_MAX_FLOWS, false);
     }
 
     public AnalysisOptions withFailOn(Set<Rule> rules) {
-        return new AnalysisOptions(rules, thresholds, maxRetransmissionRate, dnsTimeout, maxFlows);
+        return new AnalysisOptions(rules, thresholds, maxRetransmissionRate, dnsTimeout, maxFlows,
+                ignoreInterfaceDuplicates);
     }
 
     public AnalysisOptions withThreshold(Rule rule, long threshold) {
         Map<Rule, Long> copy = new EnumMap<>(Rule.class);
         copy.putAll(thresholds);
         copy.put(rule, threshold);
-        return new AnalysisOptions(failOn, copy, maxRetransmissionRate, dnsTimeout, maxFlows);
+        return new AnalysisOptions(failOn, copy, maxRetransmissionRate, dnsTimeout, maxFlows, ignoreInterfaceDuplicates);
     }
 
     public AnalysisOptions withMaxRetransmissionRate(double rate) {
-        return new AnalysisOptions(failOn, thresholds, rate, dnsTimeout, maxFlows);
+        return new AnalysisOptions(failOn, thresholds, rate, dnsTimeout, maxFlows, ignoreInterfaceDuplicates);
     }
 
     public AnalysisOptions withDnsTimeout(Duration timeout) {
-        return new AnalysisOptions(failOn, thresholds, maxRetransmissionRate, timeout, maxFlows);
+        return new AnalysisOptions(failOn, thresholds, maxRetransmissionRate, timeout, maxFlows,
+                ignoreInterfaceDuplicates);
     }
 
     public AnalysisOptions withMaxFlows(int max) {
-        return new AnalysisOptions(failOn, thresholds, maxRetransmissionRate, dnsTimeout, max);
+        return new AnalysisOptions(failOn, thresholds, maxRetransmissionRate, dnsTimeout, max,
+                ignoreInterfaceDuplicates);
+    }
+
+    public AnalysisOptions withIgnoreInterfaceDuplicates(boolean ignore) {
+        return new AnalysisOptions(failOn, thresholds, maxRetransmissionRate, dnsTimeout, maxFlows, ignore);
     }
 
     /** The count tolerated for a rule before it fails. */

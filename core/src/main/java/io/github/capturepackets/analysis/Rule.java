@@ -28,7 +28,9 @@ public enum Rule {
     TLS_ALERT("tls.alert", Severity.ERROR, "TLS alert"),
     ICMP_UNREACHABLE("icmp.unreachable", Severity.WARN, "ICMP destination unreachable"),
     ICMP_TIME_EXCEEDED("icmp.time-exceeded", Severity.WARN, "ICMP time exceeded"),
-    CAPTURE_INCOMPLETE("capture.incomplete", Severity.WARN, "The capture is incomplete");
+    CAPTURE_INCOMPLETE("capture.incomplete", Severity.WARN, "The capture is incomplete"),
+    CAPTURE_INTERFACE_DUPLICATE("capture.interface-duplicate", Severity.CHAT,
+            "Packet seen again on another interface of the same capture (a node capture on a bridge); ignored");
 
     private final String id;
     private final Severity defaultSeverity;

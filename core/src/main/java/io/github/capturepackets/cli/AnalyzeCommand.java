@@ -29,7 +29,7 @@ final class AnalyzeCommand {
 
     private static final List<String> VALUED = List.of("--json", "--html", "--markdown", "--fail-on", "--threshold",
             "--max-retransmission-rate", "--dns-timeout", "--max-flows");
-    private static final List<String> FLAGS = List.of("--quiet", "--help");
+    private static final List<String> FLAGS = List.of("--quiet", "--help", "--ignore-interface-duplicates");
     private static final Map<String, String> ALIASES = Map.of("-q", "--quiet", "-h", "--help");
 
     private AnalyzeCommand() {
@@ -129,6 +129,9 @@ final class AnalyzeCommand {
                 } catch (NumberFormatException e) {
                     throw new UsageException("Option --max-flows needs a whole number, got '" + maxFlows + "'.", e);
                 }
+            }
+            if (parsed.has("--ignore-interface-duplicates")) {
+                options = options.withIgnoreInterfaceDuplicates(true);
             }
         } catch (IllegalArgumentException e) {
             // AnalysisOptions validates in one place; its messages already name the setting and the fix.
@@ -253,6 +256,10 @@ final class AnalyzeCommand {
                                                 (default 5s; 500ms, 5s, 1m or PT5S)
                   --max-flows N                 keep at most N flow summaries in the reports, the most interesting
                                                 first (default 1000)
+                  --ignore-interface-duplicates skip a packet seen a moment ago on another interface of the same
+                                                capture, as tcpdump -i any on a node records it on the pod's veth
+                                                and on the bridge (node mode; rule capture.interface-duplicate
+                                                counts them). Off by default, as in Wireshark
                   -q, --quiet                   do not print the summary to stdout
                   -h, --help                    show this help
 
@@ -269,9 +276,13 @@ final class AnalyzeCommand {
 
                 Rules (ids for --fail-on and --threshold; default severity; meaning):
                 """);
+        int width = 0;
         for (Rule rule : Rule.values()) {
-            help.append(String.format(Locale.ROOT, "  %-21s %-6s %s%n", rule.id(), rule.defaultSeverity(),
-                    rule.description()));
+            width = Math.max(width, rule.id().length());
+        }
+        for (Rule rule : Rule.values()) {
+            help.append("  ").append(rule.id()).append(" ".repeat(width + 1 - rule.id().length()))
+                    .append(String.format(Locale.ROOT, "%-6s %s%n", rule.defaultSeverity(), rule.description()));
         }
         help.append("""
 

@@ -2,13 +2,19 @@ package io.github.capturepackets.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.capturepackets.analysis.AnalysisOptions;
+import io.github.capturepackets.analysis.AnalysisReport;
+import io.github.capturepackets.analysis.Analyzer;
 import io.github.capturepackets.e2e.E2ePods;
 import io.github.capturepackets.e2e.TestCluster;
 import io.github.capturepackets.e2e.TestNamespace;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -87,5 +93,42 @@ class ClusterCaptureIT {
             Path capture = Fixtures.testDir(out, PodTestCases.class, "request[" + i + "]").resolve("capture.pcapng");
             assertThat(CapturePacketsExtensionTest.httpUris(capture)).containsExactly("/r" + i);
         }
+    }
+
+    @CapturePackets(namespace = NAMESPACE, selector = "app=web", mode = CapturePackets.Mode.NODE,
+            retention = CapturePackets.Retention.ALWAYS)
+    static class NodeTestCases {
+        @CaptureCluster
+        static KubernetesClient client;
+
+        @Test
+        void request() throws Exception {
+            E2ePods.sendHttpRequest(FixtureCluster.cluster, NS, "web", "/node-mode");
+        }
+    }
+
+    @Test
+    @DisplayName("Node mode records the pod's packets on each host interface they cross; the test's verdicts count "
+            + "each packet once")
+    void nodeModeCountsEachPacketOnce() throws Exception {
+        NodeTestCases.client = cluster.client();
+        EngineExecutionResults results = Fixtures.run(out, NodeTestCases.class,
+                Map.of("capturepackets.filter", "tcp port " + E2ePods.APP_PORT,
+                        "capturepackets.image", cluster.tcpdumpImage()));
+
+        results.testEvents().assertStatistics(s -> s.succeeded(1));
+        Path dir = Fixtures.testDir(out, NodeTestCases.class, "request");
+        Path capture = dir.resolve("capture.pcapng");
+        assertThat(CapturePacketsExtensionTest.httpUris(capture)).contains("/node-mode");
+        // The raw capture has the copies (the pod's veth and the bridge): counted as Wireshark counts them, they
+        // are retransmissions and duplicate ACKs.
+        AnalysisReport raw = Analyzer.analyze(List.of(capture), AnalysisOptions.defaults());
+        assertThat(raw.stats().tcp().retransmissions() + raw.stats().tcp().duplicateAcks())
+                .as("copies in the node capture").isPositive();
+        JsonNode verdicts = new ObjectMapper().readTree(dir.resolve("verdicts.json").toFile());
+        assertThat(verdicts.at("/stats/tcp/retransmissions").asLong()).isZero();
+        assertThat(verdicts.at("/stats/tcp/duplicateAcks").asLong()).isZero();
+        assertThat(verdicts.at("/stats/http/requests").asLong()).isEqualTo(1);
+        assertThat(verdicts.toString()).contains("capture.interface-duplicate");
     }
 }
