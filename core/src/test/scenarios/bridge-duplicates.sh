@@ -16,6 +16,7 @@ cleanup() {
   for ns in "$a" "$b" "$node"; do ip netns del "$ns" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT
 
 for ns in "$node" "$a" "$b"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
 ip -n "$node" link add br0 type bridge
