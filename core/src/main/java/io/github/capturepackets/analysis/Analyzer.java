@@ -78,7 +78,13 @@ public final class Analyzer {
         Map<String, List<Integer>> pieces = new LinkedHashMap<>();
         for (int i = 0; i < captures.size(); i++) {
             String name = Objects.requireNonNull(names.get(i), "name " + i);
-            pieces.computeIfAbsent(name, k -> new ArrayList<>()).add(i);
+            List<Integer> indexes = pieces.get(name);
+            if (indexes == null) {
+                // Not computeIfAbsent: its lambda would be one more class to spin on every run of the CLI.
+                indexes = new ArrayList<>();
+                pieces.put(name, indexes);
+            }
+            indexes.add(i);
         }
         List<String> sources = List.copyOf(pieces.keySet());
         AnalysisEngine engine = new AnalysisEngine(options);
