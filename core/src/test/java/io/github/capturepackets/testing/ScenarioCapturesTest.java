@@ -127,24 +127,45 @@ class ScenarioCapturesTest {
   }
 
   @Test
-  @DisplayName("tcp-loss: the three client link types hold the same packets; tshark's TCP analysis agrees within 2 %")
+  @DisplayName("tcp-loss: the three client link types hold the same packets and the same resent segments; tshark's "
+      + "duplicate ACKs agree within 2 %")
   void lossAgreesAcrossLinkTypes() {
-    // Not exactly: each tcpdump stamps its own times, and tshark calls a segment "Out-Of-Order" rather than
-    // "Retransmission" when it follows its predecessor within a few hundred microseconds.
+    // tshark's retransmission / out-of-order / lost-segment verdicts are not compared across views: each tcpdump
+    // stamps its own times, and tshark calls a resent segment "Out-Of-Order" rather than "Retransmission" when it
+    // follows its predecessor within its out-of-order window, which shifts the later verdicts too (a CI run under
+    // load saw 331, 318 and 294 retransmissions in the three views of the same packets). What the views must share
+    // is the packets, and with them the resent segments, which depend on contents only. Agreement of our counts
+    // with tshark's is checked on every view by TsharkAgreementTest.
     List<Map<String, Long>> perView = new ArrayList<>();
+    List<Long> resent = new ArrayList<>();
     for (View view : View.clientViews()) {
-      perView.add(counts(Scenario.TCP_LOSS, view, RETRANSMISSIONS, DUPLICATE_ACKS, LOST_SEGMENTS, "tcp"));
+      perView.add(counts(Scenario.TCP_LOSS, view, DUPLICATE_ACKS, "tcp"));
+      resent.add(resentSegments(ScenarioCaptures.get().capture(Scenario.TCP_LOSS, view)));
     }
     SoftAssertions s = new SoftAssertions();
-    for (Map<String, Long> other : perView.subList(1, perView.size())) {
+    s.assertThat(resent.get(0)).as("resent data segments").isGreaterThan(100);
+    for (int i = 1; i < perView.size(); i++) {
+      Map<String, Long> other = perView.get(i);
       s.assertThat(other.get("tcp")).as("TCP frames").isEqualTo(perView.get(0).get("tcp"));
-      for (OracleFilter filter : List.of(RETRANSMISSIONS, DUPLICATE_ACKS, LOST_SEGMENTS)) {
-        long first = n(perView.get(0), filter);
-        long here = n(other, filter);
-        s.assertThat(filter.agrees(here, first)).as("%s: %d vs %d", filter, here, first).isTrue();
-      }
+      s.assertThat(resent.get(i)).as("resent data segments").isEqualTo(resent.get(0));
+      long first = n(perView.get(0), DUPLICATE_ACKS);
+      long here = n(other, DUPLICATE_ACKS);
+      s.assertThat(DUPLICATE_ACKS.agrees(here, first)).as("%s: %d vs %d", DUPLICATE_ACKS, here, first).isTrue();
     }
     s.assertAll();
+  }
+
+  /** Data segments whose connection, direction, sequence number and length were seen before in the capture. */
+  private static long resentSegments(ScenarioCaptures.Capture capture) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    long resent = 0;
+    for (List<String> row : Tshark.fields(capture.path(), "tcp.len > 0",
+        List.of("tcp.stream", "tcp.srcport", "tcp.seq_raw", "tcp.len"), capture.decodeAs())) {
+      if (!seen.add(String.join("/", row))) {
+        resent++;
+      }
+    }
+    return resent;
   }
 
   @ParameterizedTest
