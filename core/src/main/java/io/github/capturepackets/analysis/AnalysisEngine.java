@@ -573,7 +573,10 @@ final class AnalysisEngine implements PacketHandler {
         if (ta != 0) {
             tcpFindings(f, dir, ta);
         }
-        if (p.capturedPayloadLength() > 0 && (flags & Packet.RST) == 0 && (ta & SKIP_APP) == 0) {
+        // An out-of-order segment is not dissected on its own, but one that fills the hole before data kept from
+        // beyond it completes a body of known length, as in Wireshark's reassembly.
+        boolean fillsHole = (ta & SKIP_APP) == TcpSequenceAnalysis.OUT_OF_ORDER && fwd.hasOutOfOrder();
+        if (p.capturedPayloadLength() > 0 && (flags & Packet.RST) == 0 && ((ta & SKIP_APP) == 0 || fillsHole)) {
             tcpPayload(p, f, dir, fwd, seq, seglen, ta);
         }
     }
@@ -625,21 +628,37 @@ final class AnalysisEngine implements PacketHandler {
                 // Old data again (a fast retransmission): Wireshark's reassembly ignores it.
                 return;
             }
+            if (fwd.expectSeqValid && seq != fwd.expectSeq && seglen > 0 && fwd.pendingHttp != 0
+                    && !fwd.pendingInHeaders && !fwd.chunked && fwd.skipBytes != Long.MAX_VALUE
+                    && (nextSeq - fwd.expectSeq) <= fwd.skipBytes && !fwd.pendingFromRetransmission
+                    && fwd.addOutOfOrder(seq, nextSeq)) {
+                // Beyond a hole but inside a body of known length: Wireshark adds the segment to the message's
+                // reassembly (its length is known), and the message completes where the hole is filled.
+                return;
+            }
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
-                // A gap inside a message: Wireshark's reassembly never completes it (no out-of-order
-                // reassembly by default). Normally the next message start is dissected afresh; but when the
-                // message began in a fast retransmission (its start arrived after later data), Wireshark's
-                // reassembly stays stuck on it and nothing more is counted in this direction.
+                // A gap inside a message that cannot be placed: Wireshark's reassembly never completes it (no
+                // out-of-order reassembly of a message whose start or length is unknown). Normally the next
+                // message start is dissected afresh; but when the message began in a fast retransmission (its
+                // start arrived after later data), Wireshark's reassembly stays stuck on it and nothing more is
+                // counted in this direction.
                 boolean stall = fwd.pendingFromRetransmission;
                 fwd.skipBytes = 0;
                 fwd.chunked = false;
                 fwd.pendingHttp = 0;
+                fwd.clearOutOfOrder();
                 if (stall) {
                     fwd.stalled = true;
                     return;
                 }
             } else {
                 fwd.expectSeq = nextSeq;
+                // Data that had arrived beyond a hole this segment filled belongs to the body too.
+                int advance = seglen;
+                if (fwd.hasOutOfOrder()) {
+                    fwd.expectSeq = fwd.joinOutOfOrder(nextSeq);
+                    advance = fwd.expectSeq - seq;
+                }
                 if (fwd.pendingHttp != 0 && fwd.pendingInHeaders) {
                     int headerLength = Payloads.headerEnd(d, off, len);
                     int scan = headerLength > 0 ? headerLength : len;
@@ -666,12 +685,22 @@ final class AnalysisEngine implements PacketHandler {
                     }
                     return;
                 }
-                if (seglen < fwd.skipBytes) {
-                    fwd.skipBytes -= seglen;
+                if (advance < fwd.skipBytes) {
+                    fwd.skipBytes -= advance;
                     return;
                 }
-                start = (int) fwd.skipBytes;
+                // The next message starts inside this segment, or (the body ended in data kept from beyond the
+                // hole) after it.
+                start = fwd.skipBytes <= seglen ? (int) fwd.skipBytes : len;
                 fwd.skipBytes = 0;
+                fwd.clearOutOfOrder();
+                if ((ta & TcpSequenceAnalysis.OUT_OF_ORDER) != 0) {
+                    // Completed by an out-of-order segment: Wireshark reassembles the message but hands no frame
+                    // flagged out-of-order to the HTTP dissector (tcp.no_subdissector_on_error), so it is never
+                    // reported.
+                    fwd.pendingHttp = 0;
+                    return;
+                }
                 httpComplete(f, dir, fwd);
             }
         }

@@ -226,6 +226,12 @@ final class Flow {
         // DNS over TCP: length-prefixed messages split over segments.
         byte[] dnsBuffer;
         int dnsBuffered;
+        /**
+         * Segments that arrived beyond a hole inside an HTTP body of known length, as sequence ranges [start, end),
+         * sorted: Wireshark adds them to the message's reassembly, which completes once the hole is filled.
+         */
+        private int[] outOfOrder;
+        private int outOfOrderRanges;
 
         TcpDirection() {
             reset();
@@ -249,6 +255,52 @@ final class Flow {
             pendingHttp = 0;
             stalled = false;
             dnsBuffered = 0;
+            outOfOrderRanges = 0;
+        }
+
+        static final int MAX_OUT_OF_ORDER_RANGES = 8;
+
+        /** Keeps [start, end) for later; false when too many holes are open (the message is then given up). */
+        boolean addOutOfOrder(int start, int end) {
+            if (outOfOrder == null) {
+                outOfOrder = new int[2 * MAX_OUT_OF_ORDER_RANGES];
+            }
+            int at = 0;
+            while (at < outOfOrderRanges && TcpSequenceAnalysis.lt(outOfOrder[2 * at], start)) {
+                at++;
+            }
+            if (outOfOrderRanges == MAX_OUT_OF_ORDER_RANGES) {
+                return false;
+            }
+            System.arraycopy(outOfOrder, 2 * at, outOfOrder, 2 * at + 2, 2 * (outOfOrderRanges - at));
+            outOfOrder[2 * at] = start;
+            outOfOrder[2 * at + 1] = end;
+            outOfOrderRanges++;
+            return true;
+        }
+
+        /** Extends the contiguous data ending at {@code end} over the kept ranges it now reaches; the new end. */
+        int joinOutOfOrder(int end) {
+            int used = 0;
+            while (used < outOfOrderRanges && !TcpSequenceAnalysis.lt(end, outOfOrder[2 * used])) {
+                if (TcpSequenceAnalysis.lt(end, outOfOrder[2 * used + 1])) {
+                    end = outOfOrder[2 * used + 1];
+                }
+                used++;
+            }
+            if (used > 0) {
+                System.arraycopy(outOfOrder, 2 * used, outOfOrder, 0, 2 * (outOfOrderRanges - used));
+                outOfOrderRanges -= used;
+            }
+            return end;
+        }
+
+        boolean hasOutOfOrder() {
+            return outOfOrderRanges > 0;
+        }
+
+        void clearOutOfOrder() {
+            outOfOrderRanges = 0;
         }
     }
 }
