@@ -1062,32 +1062,42 @@ final class AnalysisEngine implements PacketHandler {
      * {@code M}'s ({@code web.ns.svc.cluster.local} for {@code web.svc.cluster.local}).
      */
     private void classifyNxdomains() {
+        // Per distinct name (a k8s resolver repeats the same expansions), the latest frame at which a name it
+        // expands resolved: an NXDOMAIN before that frame is search-domain noise.
+        Map<String, Long> latest = new HashMap<>();
         for (NxEvent e : nxEvents) {
-            nxdomainFinding(e, e.name != null && laterResolved(e.name, e.frame));
+            boolean noise = false;
+            if (e.name != null) {
+                Long at = latest.get(e.name);
+                if (at == null) {
+                    at = latestExpandedResolution(e.name);
+                    latest.put(e.name, at);
+                }
+                noise = at > e.frame;
+            }
+            nxdomainFinding(e, noise);
         }
         nxEvents.clear();
         resolvedNames.clear();
     }
 
-    private boolean laterResolved(String name, long nxFrame) {
+    /** The latest frame at which a name that {@code name} expands resolved, or -1. */
+    private long latestExpandedResolution(String name) {
+        long latest = -1;
         for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
             String prefix = name.substring(0, dot);
-            if (resolvedAfter(prefix, nxFrame)) {
-                return true;
-            }
+            latest = Math.max(latest, resolvedFrame(prefix));
             // Same leading labels, a shorter suffix of the same search list.
             for (int next = name.indexOf('.', dot + 1); next > 0; next = name.indexOf('.', next + 1)) {
-                if (resolvedAfter(prefix + name.substring(next), nxFrame)) {
-                    return true;
-                }
+                latest = Math.max(latest, resolvedFrame(prefix + name.substring(next)));
             }
         }
-        return false;
+        return latest;
     }
 
-    private boolean resolvedAfter(String name, long nxFrame) {
+    private long resolvedFrame(String name) {
         Long at = resolvedNames.get(name);
-        return at != null && at > nxFrame;
+        return at == null ? -1 : at;
     }
 
     private void nxdomainFinding(NxEvent e, boolean searchNoise) {
