@@ -3,16 +3,15 @@ package io.github.capturepackets.report;
 import io.github.capturepackets.analysis.AnalysisReport;
 import io.github.capturepackets.analysis.Finding;
 import io.github.capturepackets.analysis.FlowSummary;
+import io.github.capturepackets.analysis.Rule;
 import io.github.capturepackets.analysis.Severity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.StringJoiner;
 
 /** Human-readable numbers, sizes and times shared by the Markdown and HTML reports. */
@@ -133,27 +132,57 @@ final class Format {
      * rest, worst first (highest severity, then most findings).
      */
     static List<FlowSummary> flowsWithFindings(AnalysisReport report) {
-        List<FlowSummary> worstFirst = new ArrayList<>();
+        // Runs once per report, after the last packet, in code the JIT has not compiled: each flow's sort keys and
+        // rules are computed once (not per comparison), and flows are tracked by position, not hashed.
+        List<Ranked> ranked = new ArrayList<>();
         for (FlowSummary flow : nonNull(report.flows())) {
-            if (!nonNull(flow.findings()).isEmpty()) {
-                worstFirst.add(flow);
+            List<Finding> findings = nonNull(flow.findings());
+            if (!findings.isEmpty()) {
+                long rules = 0;
+                for (Finding finding : findings) {
+                    rules |= ruleBit(finding.rule());
+                }
+                ranked.add(new Ranked(flow, worstSeverity(flow).ordinal(), findingCount(flow), rules));
             }
         }
-        worstFirst.sort(Comparator.comparing(Format::worstSeverity, Comparator.reverseOrder())
-                .thenComparing(Format::findingCount, Comparator.reverseOrder())
-                .thenComparingLong(FlowSummary::id));
-        Set<FlowSummary> ordered = new LinkedHashSet<>();
+        ranked.sort(Ranked.WORST_FIRST);
+        boolean[] taken = new boolean[ranked.size()];
+        List<FlowSummary> ordered = new ArrayList<>(ranked.size());
         for (Finding verdict : nonNull(report.verdicts())) {
-            for (FlowSummary flow : worstFirst) {
-                if (!ordered.contains(flow) && nonNull(flow.findings()).stream()
-                        .anyMatch(finding -> finding.rule() == verdict.rule())) {
-                    ordered.add(flow);
+            long bit = ruleBit(verdict.rule());
+            for (int i = 0; i < ranked.size(); i++) {
+                if (!taken[i] && (ranked.get(i).rules & bit) != 0) {
+                    taken[i] = true;
+                    ordered.add(ranked.get(i).flow);
                     break;
                 }
             }
         }
-        ordered.addAll(worstFirst);
-        return new ArrayList<>(ordered);
+        for (int i = 0; i < ranked.size(); i++) {
+            if (!taken[i]) {
+                ordered.add(ranked.get(i).flow);
+            }
+        }
+        return ordered;
+    }
+
+    /** A bit per rule (bit 63 for a finding without one). */
+    private static long ruleBit(Rule rule) {
+        return 1L << (rule == null ? 63 : rule.ordinal());
+    }
+
+    /** A flow with its sort keys: highest severity first, then most findings, then lowest id. */
+    private record Ranked(FlowSummary flow, int worst, long count, long rules) {
+        static final Comparator<Ranked> WORST_FIRST = new Comparator<>() {
+            @Override
+            public int compare(Ranked a, Ranked b) {
+                int c = Integer.compare(b.worst, a.worst);
+                if (c == 0) {
+                    c = Long.compare(b.count, a.count);
+                }
+                return c != 0 ? c : Long.compare(a.flow.id(), b.flow.id());
+            }
+        };
     }
 
     static Severity worstSeverity(FlowSummary flow) {
