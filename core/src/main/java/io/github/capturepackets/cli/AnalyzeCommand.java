@@ -12,7 +12,6 @@ import io.github.capturepackets.report.Reports;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -197,12 +196,7 @@ final class AnalyzeCommand {
             return;
         }
         try {
-            Path file = Path.of(target);
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, text, StandardCharsets.UTF_8);
+            Reports.write(Path.of(target), text);
         } catch (IOException | RuntimeException e) {
             throw new UsageException("Cannot write the " + kind + " report to " + target + ": " + e
                     + ". Check that the directory is writable, or give another path.", e);

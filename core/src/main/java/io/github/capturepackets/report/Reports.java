@@ -38,7 +38,8 @@ public final class Reports {
         write(file, html(report));
     }
 
-    private static void write(Path file, String text) throws IOException {
+    /** Writes a rendered report as UTF-8, creating its directory. */
+    public static void write(Path file, String text) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
