@@ -255,10 +255,11 @@ final class AnalysisEngine implements PacketHandler {
         byte[] d = p.data();
         int start = p.dataOffset() + p.networkOffset();
         int end = p.dataOffset() + p.capturedLength();
+        boolean v4 = p.ipVersion() == 4;
         long h = 0x9E3779B97F4A7C15L ^ (end - start);
         for (int i = start; i < end; i++) {
             int at = i - start;
-            boolean routed = p.ipVersion() == 4 ? at == 8 || at == 10 || at == 11 : at == 7;
+            boolean routed = v4 ? at == 8 || at == 10 || at == 11 : at == 7;
             h = (h ^ (routed ? 0 : d[i] & 0xff)) * 0x100000001B3L;
         }
         return h ^ (h >>> 29);
@@ -628,15 +629,15 @@ final class AnalysisEngine implements PacketHandler {
                 // Old data again (a fast retransmission): Wireshark's reassembly ignores it.
                 return;
             }
-            if (fwd.expectSeqValid && seq != fwd.expectSeq && seglen > 0 && fwd.pendingHttp != 0
-                    && !fwd.pendingInHeaders && !fwd.chunked && fwd.skipBytes != Long.MAX_VALUE
-                    && (nextSeq - fwd.expectSeq) <= fwd.skipBytes && !fwd.pendingFromRetransmission
-                    && fwd.addOutOfOrder(seq, nextSeq)) {
-                // Beyond a hole but inside a body of known length: Wireshark adds the segment to the message's
-                // reassembly (its length is known), and the message completes where the hole is filled.
-                return;
-            }
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
+                if (fwd.expectSeqValid && seglen > 0 && fwd.pendingHttp != 0 && !fwd.pendingInHeaders
+                        && !fwd.chunked && fwd.skipBytes != Long.MAX_VALUE
+                        && (nextSeq - fwd.expectSeq) <= fwd.skipBytes && !fwd.pendingFromRetransmission
+                        && fwd.addOutOfOrder(seq, nextSeq)) {
+                    // Beyond a hole but inside a body of known length: Wireshark adds the segment to the message's
+                    // reassembly (its length is known), and the message completes where the hole is filled.
+                    return;
+                }
                 // A gap inside a message that cannot be placed: Wireshark's reassembly never completes it (no
                 // out-of-order reassembly of a message whose start or length is unknown). Normally the next
                 // message start is dissected afresh; but when the message began in a fast retransmission (its
