@@ -588,10 +588,10 @@ final class KubernetesCapture {
                 }
             }
             // fabric8's watch() waits without a time limit for the WebSocket upgrade, and a WebSocket the server
-            // closes right after the upgrade leaves that wait hanging forever (vert.x "WebSocket is closed"; it
-            // hung a CI run for 85 minutes). So the watches start on the session's threads, a refusal (403) still
-            // fails the start, and a watch that does not start in time is left to start later: the poll above
-            // follows the pods meanwhile.
+            // closes right after the upgrade leaves that wait hanging forever (vert.x "WebSocket is closed"; the
+            // likely cause of a CI run that hung for 85 minutes). So the watches start on the session's threads, a
+            // refusal (403) still fails the start, and a watch that does not start in time is left to start later:
+            // the poll above follows the pods meanwhile.
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WATCH_START_MILLIS);
             for (Map.Entry<String, CompletableFuture<Watch>> start : starting) {
                 try {

@@ -246,6 +246,21 @@ class KubernetesMockTest {
         return pod;
     }
 
+    /**
+     * A running pod that accepts the capture container's PATCH (recording its body in {@link #patchBody}) and then
+     * reports that container waiting with InvalidImageName, so the capture ends at once.
+     */
+    private static void expectPatchedPod(String name) {
+        server.expect().get().withPath("/api/v1/namespaces/shop/pods/" + name).andReply(200,
+                request -> pod(name, "Running", patchedContainerName(), "InvalidImageName",
+                        "Failed to apply default image tag")).always();
+        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/" + name + "/ephemeralcontainers")
+                .andReply(200, request -> {
+                    patchBody = request.getUtf8Body();
+                    return pod(name, "Running");
+                }).always();
+    }
+
     @Test
     @DisplayName("a pod that appears during the session is picked up by the watch and gets its own capture")
     void watchPicksUpNewPod() throws Exception {
@@ -259,14 +274,7 @@ class KubernetesMockTest {
                 + "&watch=true").andUpgradeToWebSocket().open()
                 .waitFor(300).andEmit(new WatchEvent(pod("web-new", "Running"), "MODIFIED"))
                 .done().once();
-        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-new").andReply(200,
-                request -> pod("web-new", "Running", patchedContainerName(), "InvalidImageName",
-                        "Failed to apply default image tag")).always();
-        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/web-new/ephemeralcontainers")
-                .andReply(200, request -> {
-                    patchBody = request.getUtf8Body();
-                    return pod("web-new", "Running");
-                }).always();
+        expectPatchedPod("web-new");
 
         CaptureRequest request = CaptureRequest.builder().name("watch")
                 .target(new CaptureTarget("shop", "app=web", List.of(), "")).outputDirectory(output)
@@ -299,14 +307,7 @@ class KubernetesMockTest {
                 .andReply(200, request -> new PodListBuilder().withNewMetadata().withResourceVersion("1")
                         .endMetadata().addToItems(pod("web-late", lists.getAndIncrement() == 0 ? "Pending" : "Running"))
                         .build()).always();
-        server.expect().get().withPath("/api/v1/namespaces/shop/pods/web-late").andReply(200,
-                request -> pod("web-late", "Running", patchedContainerName(), "InvalidImageName",
-                        "Failed to apply default image tag")).always();
-        server.expect().patch().withPath("/api/v1/namespaces/shop/pods/web-late/ephemeralcontainers")
-                .andReply(200, request -> {
-                    patchBody = request.getUtf8Body();
-                    return pod("web-late", "Running");
-                }).always();
+        expectPatchedPod("web-late");
         // Watch upgrades that never complete, as when vert.x drops a WebSocket closed right after its upgrade and
         // fabric8's watch() then waits without a time limit.
         CountDownLatch release = new CountDownLatch(1);
