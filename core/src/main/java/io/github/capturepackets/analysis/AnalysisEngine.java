@@ -395,13 +395,9 @@ final class AnalysisEngine implements PacketHandler {
     /** The worst default severity among the flow's findings (they all have default severities), or -1. */
     private static int worstSeverity(Flow f) {
         int worst = -1;
-        if (f.ruleCounts != null) {
-            Rule[] rules = RULES;
-            for (int i = 0; i < rules.length; i++) {
-                if (f.ruleCounts[i] > 0) {
-                    worst = Math.max(worst, rules[i].defaultSeverity().ordinal());
-                }
-            }
+        Rule[] rules = RULES;
+        for (long mask = f.ruleMask; mask != 0; mask &= mask - 1) {
+            worst = Math.max(worst, rules[Long.numberOfTrailingZeros(mask)].defaultSeverity().ordinal());
         }
         return worst;
     }
@@ -411,14 +407,13 @@ final class AnalysisEngine implements PacketHandler {
     private FlowSummary summarize(Flow f, String source) {
         List<Finding> findings = new ArrayList<>();
         String flowText = null;
-        if (f.ruleCounts != null) {
+        if (f.hasFindings()) {
             flowText = flowText(f, f.clientDir, source);
-            for (Rule rule : Rule.values()) {
-                long count = f.ruleCounts[rule.ordinal()];
-                if (count > 0) {
-                    findings.add(new Finding(rule, rule.defaultSeverity(), count, f.ruleFirstFrame[rule.ordinal()],
-                            instant(f.ruleFirstNanos[rule.ordinal()]), flowText, rule.description()));
-                }
+            for (long mask = f.ruleMask; mask != 0; mask &= mask - 1) {
+                Rule rule = RULES[Long.numberOfTrailingZeros(mask)];
+                int at = f.findingAt(rule.ordinal());
+                findings.add(new Finding(rule, rule.defaultSeverity(), f.findingData[at], f.findingData[at + 1],
+                        instant(f.findingData[at + 2]), flowText, rule.description()));
             }
             findings.sort(Comparator.comparing(Finding::severity).reversed());
         }

@@ -59,10 +59,14 @@ final class Flow {
     int httpHead;
     int httpCount;
 
-    // Findings on this flow, indexed by Rule.ordinal(); created on the first finding.
-    long[] ruleCounts;
-    long[] ruleFirstFrame;
-    long[] ruleFirstNanos;
+    /**
+     * Findings on this flow, sparse: bit {@code Rule.ordinal()} is set for each rule found on it, and
+     * {@link #findingData} holds three longs per set bit, in ordinal order: count, first frame, first time. Most
+     * flows have no finding or one, so this costs one small array (kept when the flow is reused) instead of an
+     * entry for every rule.
+     */
+    long ruleMask;
+    long[] findingData;
 
     void reset() {
         packets = 0;
@@ -85,9 +89,7 @@ final class Flow {
         d1.reset();
         httpHead = 0;
         httpCount = 0;
-        ruleCounts = null;
-        ruleFirstFrame = null;
-        ruleFirstNanos = null;
+        ruleMask = 0;
     }
 
     /** A copy of what a summary reports, detached from the table (never reused, never updated). */
@@ -120,10 +122,9 @@ final class Flow {
         c.synNanos = synNanos;
         c.synFrame = synFrame;
         c.handshakeRttNanos = handshakeRttNanos;
-        if (ruleCounts != null) {
-            c.ruleCounts = ruleCounts.clone();
-            c.ruleFirstFrame = ruleFirstFrame.clone();
-            c.ruleFirstNanos = ruleFirstNanos.clone();
+        if (ruleMask != 0) {
+            c.ruleMask = ruleMask;
+            c.findingData = java.util.Arrays.copyOf(findingData, 3 * Long.bitCount(ruleMask));
         }
         return c;
     }
@@ -138,22 +139,38 @@ final class Flow {
     }
 
     void addFinding(Rule rule, long frame, long nanos) {
-        if (ruleCounts == null) {
-            ruleCounts = new long[RULES];
-            ruleFirstFrame = new long[RULES];
-            ruleFirstNanos = new long[RULES];
+        long bit = 1L << rule.ordinal();
+        int at = 3 * Long.bitCount(ruleMask & (bit - 1));
+        if ((ruleMask & bit) == 0) {
+            int used = 3 * Long.bitCount(ruleMask);
+            if (findingData == null) {
+                findingData = new long[6];
+            } else if (used + 3 > findingData.length) {
+                findingData = java.util.Arrays.copyOf(findingData, findingData.length * 2);
+            }
+            System.arraycopy(findingData, at, findingData, at + 3, used - at);
+            ruleMask |= bit;
+            findingData[at] = 0;
+            findingData[at + 1] = frame;
+            findingData[at + 2] = nanos;
         }
-        int i = rule.ordinal();
-        if (ruleCounts[i]++ == 0) {
-            ruleFirstFrame[i] = frame;
-            ruleFirstNanos[i] = nanos;
+        findingData[at]++;
+    }
+
+    static {
+        // The findings mask has one bit per rule.
+        if (Rule.values().length > Long.SIZE) {
+            throw new ExceptionInInitializerError("more than 64 rules: Flow.ruleMask needs to grow");
         }
     }
 
-    private static final int RULES = Rule.values().length;
-
     boolean hasFindings() {
-        return ruleCounts != null;
+        return ruleMask != 0;
+    }
+
+    /** Position in {@link #findingData} of a rule's count (then first frame, first time); the rule must be set. */
+    int findingAt(int ordinal) {
+        return 3 * Long.bitCount(ruleMask & ((1L << ordinal) - 1));
     }
 
     void pushHttpRequest(long nanos, boolean head) {
