@@ -50,7 +50,7 @@ final class Inputs {
                     + "(captures written by tcpdump as root are often mode 600).");
         }
         try {
-            CaptureReader.open(path).close();
+            CaptureReader.probe(path);
             return path;
         } catch (CaptureFormatException e) {
             throw new UsageException(e.getMessage(), e);

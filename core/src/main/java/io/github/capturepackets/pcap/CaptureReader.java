@@ -146,6 +146,23 @@ public final class CaptureReader implements AutoCloseable {
     }
 
     /**
+     * Checks that a file is a capture by reading its file header only, with a small buffer and no read-ahead: what
+     * a command line checks before the work starts, without the cost of opening the file for a full read.
+     *
+     * @throws CaptureFormatException if the file is empty, not a capture, or its header is cut off or damaged
+     * @throws IOException if the file cannot be opened or read
+     */
+    public static CaptureFormat probe(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        try (CaptureReader reader = open(Files.newInputStream(file), file.toString(), PROBE_BUFFER, 0)) {
+            return reader.format();
+        }
+    }
+
+    /** Enough for a pcap file header or a usual pcapng section header; the buffer grows for a longer one. */
+    static final int PROBE_BUFFER = 4096;
+
+    /**
      * Opens a capture arriving as a stream (for example tcpdump's output over the Kubernetes API) and reads its
      * file header. The reader closes the stream when it is closed, also when this method throws.
      *

@@ -33,6 +33,8 @@ final class ReadAhead implements AutoCloseable, Runnable {
     private final BlockingQueue<byte[]> free;
     private final BlockingQueue<Chunk> filled;
     private final Thread thread;
+    /** Buffers made so far (by the read-ahead thread, as it needs them: the opening thread has better to do). */
+    private int created;
     private volatile boolean stopped;
     private boolean ended;
 
@@ -41,9 +43,6 @@ final class ReadAhead implements AutoCloseable, Runnable {
         this.chunk = chunk;
         free = new ArrayBlockingQueue<>(BUFFERS);
         filled = new ArrayBlockingQueue<>(BUFFERS + 1);
-        for (int i = 0; i < BUFFERS; i++) {
-            free.add(new byte[HEADROOM + chunk]);
-        }
         thread = new Thread(this, "capture-packets read-ahead: " + name);
         thread.setDaemon(true);
         thread.start();
@@ -90,7 +89,13 @@ final class ReadAhead implements AutoCloseable, Runnable {
     public void run() {
         try {
             while (!stopped) {
-                byte[] buffer = free.take();
+                byte[] buffer = free.poll();
+                if (buffer == null && created < BUFFERS) {
+                    buffer = new byte[HEADROOM + chunk];
+                    created++;
+                } else if (buffer == null) {
+                    buffer = free.take();
+                }
                 int n = 0;
                 boolean eof = false;
                 IOException error = null;

@@ -2,6 +2,7 @@ package io.github.capturepackets.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -65,6 +66,41 @@ class BadInputTest {
         Path file = write("capture.pcap.gz", bytes.toByteArray());
         assertThatThrownBy(() -> CaptureReader.open(file)).isInstanceOf(CaptureFormatException.class)
                 .hasMessageContaining("gzip").hasMessageContaining("decompress");
+    }
+
+    @Test
+    @DisplayName("probe, the command line's check before the work starts, finds what open finds in the file header")
+    void probeAgreesWithOpen() throws IOException {
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped)) {
+            gz.write(Fixtures.bytes(Fixtures.ETHERNET));
+        }
+        List<Path> bad = List.of(write("empty.pcap", new byte[0]),
+                write("notes.txt", "this is not a capture\n".getBytes(StandardCharsets.UTF_8)),
+                write("capture.pcap.gz", gzipped.toByteArray()),
+                write("short.pcap", Arrays.copyOf(Fixtures.bytes(Fixtures.ETHERNET), 10)));
+        for (Path file : bad) {
+            CaptureFormatException byOpen = catchThrowableOfType(CaptureFormatException.class,
+                    () -> CaptureReader.open(file).close());
+            assertThatThrownBy(() -> CaptureReader.probe(file)).as(file.toString())
+                    .isInstanceOfSatisfying(CaptureFormatException.class, e -> {
+                        assertThat(e.problem()).isEqualTo(byOpen.problem());
+                        assertThat(e.getMessage()).isEqualTo(byOpen.getMessage());
+                    });
+        }
+        for (String name : Fixtures.ALL) {
+            try (CaptureReader reader = CaptureReader.open(Fixtures.path(name))) {
+                assertThat(CaptureReader.probe(Fixtures.path(name))).as(name).isEqualTo(reader.format());
+            }
+        }
+        // A section header longer than probe's first read: the buffer grows for it.
+        String longComment = "x".repeat(3 * CaptureReader.PROBE_BUFFER);
+        Path pcapng = write("long-header.pcapng",
+                new SyntheticCaptures.Pcapng().section(ByteOrder.LITTLE_ENDIAN, longComment).bytes());
+        assertThat(CaptureReader.probe(pcapng)).isEqualTo(CaptureFormat.PCAPNG);
+        try (CaptureReader reader = CaptureReader.open(pcapng)) {
+            assertThat(reader.sectionComments()).containsExactly(longComment);
+        }
     }
 
     @Test
