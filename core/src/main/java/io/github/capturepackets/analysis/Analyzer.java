@@ -4,6 +4,8 @@ import io.github.capturepackets.pcap.CaptureFormatException;
 import io.github.capturepackets.pcap.CaptureReader;
 import io.github.capturepackets.pcap.LinkType;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -152,12 +154,10 @@ public final class Analyzer {
         for (RuleTally tally : engine.tallies()) {
             Finding finding = tally.toFinding(multiple);
             if (tally.rule == Rule.TCP_RETRANSMISSION) {
-                String rateText = String.format(java.util.Locale.ROOT, "%.2f %% of %d data segments", rate * 100,
-                        engine.dataSegments());
+                String rateText = percent(rate) + " of " + engine.dataSegments() + " data segments";
                 finding = rateExceeded
                         ? withSeverity(finding, Severity.ERROR, finding.message() + ": " + rateText
-                                + ", above the allowed " + String.format(java.util.Locale.ROOT, "%.2f %%",
-                                        options.maxRetransmissionRate() * 100))
+                                + ", above the allowed " + percent(options.maxRetransmissionRate()))
                         : withSeverity(finding, finding.severity(), finding.message() + ": " + rateText);
             }
             if (tally.rule == Rule.CAPTURE_INCOMPLETE && unreadable) {
@@ -181,6 +181,14 @@ public final class Analyzer {
         return new AnalysisReport(sources, engine.packets, engine.bytes, List.copyOf(linkTypes), complete,
                 List.copyOf(problems), start, end, engine.flowCount, engine.flows(), engine.stats(),
                 List.copyOf(verdicts), verdict, List.copyOf(markers));
+    }
+
+    /**
+     * A fraction as a percentage with two decimals ("1.25 %"), as {@code String.format("%.2f %%")} writes it, without
+     * the formatter's start-up cost (its regular expressions and locale data) at the end of every run.
+     */
+    private static String percent(double fraction) {
+        return BigDecimal.valueOf(fraction * 100).setScale(2, RoundingMode.HALF_UP).toPlainString() + " %";
     }
 
     private static Finding withSeverity(Finding f, Severity severity, String message) {

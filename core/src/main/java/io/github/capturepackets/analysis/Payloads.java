@@ -295,7 +295,8 @@ final class Payloads {
             case 0x0304:
                 return "TLS 1.3";
             default:
-                return String.format("0x%04x", version);
+                String hex = Integer.toHexString(version);
+                return "0x" + "0000".substring(Math.min(4, hex.length())) + hex;
         }
     }
 

@@ -19,7 +19,10 @@ final class Arguments {
     record Option(String name, String value) {
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|min|h)?");
+    /** Compiled on first use (a holder class): only --dns-timeout needs it, and compiling costs every run ~5 ms. */
+    private static final class DurationSyntax {
+        static final Pattern PATTERN = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|min|h)?");
+    }
 
     final List<Option> options = new ArrayList<>();
     final List<String> operands = new ArrayList<>();
@@ -117,7 +120,7 @@ final class Arguments {
                 throw new UsageException(badDuration(option, text), e);
             }
         }
-        Matcher matcher = DURATION.matcher(trimmed.toLowerCase(Locale.ROOT));
+        Matcher matcher = DurationSyntax.PATTERN.matcher(trimmed.toLowerCase(Locale.ROOT));
         if (!matcher.matches()) {
             throw new UsageException(badDuration(option, text));
         }

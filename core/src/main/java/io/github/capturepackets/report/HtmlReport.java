@@ -449,12 +449,12 @@ final class HtmlReport {
     /** An axis label with as many decimals as the step needs: "+250 ms", "+1.5 s", "+0.25 ms". */
     private static String tickLabel(long nanos, long step) {
         if (step < 1_000_000L) {
-            return trim(String.format(Locale.ROOT, "%.3f", nanos / 1e6)) + " ms";
+            return trim(Format.fixed(nanos / 1e6, 3)) + " ms";
         }
         if (step < 1_000_000_000L) {
-            return trim(String.format(Locale.ROOT, "%.0f", nanos / 1e6)) + " ms";
+            return trim(Format.fixed(nanos / 1e6, 0)) + " ms";
         }
-        return trim(String.format(Locale.ROOT, "%.1f", nanos / 1e9)) + " s";
+        return trim(Format.fixed(nanos / 1e9, 1)) + " s";
     }
 
     private static String trim(String decimal) {
@@ -676,7 +676,7 @@ final class HtmlReport {
     }
 
     private static String num(double value) {
-        return String.format(Locale.ROOT, "%.1f", value);
+        return Format.fixed(value, 1);
     }
 
     /** Escapes for HTML text and quoted attribute values alike (SVG inside HTML parses the same way). */
