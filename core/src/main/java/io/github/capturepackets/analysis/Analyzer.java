@@ -105,7 +105,7 @@ public final class Analyzer {
                     engine.beginCapture(context, name, engine.packets - sourceStart);
                     long before = engine.packets;
                     try (CaptureReader reader = CaptureReader.open(capture)) {
-                        reader.readConcurrently(engine);
+                        reader.read(engine);
                         for (LinkType type : reader.linkTypes()) {
                             linkTypes.add(type.name());
                         }

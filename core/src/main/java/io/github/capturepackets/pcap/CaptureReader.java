@@ -12,9 +12,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Streaming reader of pcap and pcapng captures from a file or a stream, decoding each packet's headers into a
@@ -68,7 +65,7 @@ public final class CaptureReader implements AutoCloseable {
     /** Null when the reader reads {@link #in} itself (streams, small files). */
     private final ReadAhead readAhead;
     private final CaptureFormat format;
-    /** The packet being framed: the reader's own for {@link #next()}, a batch's in {@link #readConcurrently}. */
+    /** The reader's reused packet, framed and decoded by {@link #next()}. */
     private Packet packet = new Packet();
     private final List<CaptureInterface> interfaces = new ArrayList<>();
     private final List<InterfaceStatistics> statistics = new ArrayList<>();
@@ -259,190 +256,6 @@ public final class CaptureReader implements AutoCloseable {
             }
         }
         return delivered;
-    }
-
-    /** Packets per batch handed from the decoding thread to the handler's. */
-    static final int BATCH_PACKETS = 2048;
-    /** Packet bytes per batch; each batch has room for one maximal block beyond this. */
-    static final int BATCH_BYTES = 1024 * 1024;
-    static final int BATCHES = 4;
-
-    /**
-     * Packets framed and decoded on one thread for a handler running on another. Their bytes stay in the
-     * read-ahead buffers, which the batch gives back once handled; without read-ahead they are copied into
-     * {@link #data}, since the reader's single buffer is refilled in place.
-     */
-    private static final class Batch {
-        final Packet[] packets = new Packet[BATCH_PACKETS];
-        /** Read-ahead buffers the decoder has moved past that hold packets of this batch or earlier ones. */
-        final List<byte[]> release = new ArrayList<>(2);
-        byte[] data;
-        int count;
-        int used;
-        boolean last;
-        Throwable failure;
-    }
-
-    /** The batch the decoder fills (readConcurrently only). */
-    private Batch building;
-    /** Whether a packet of the batches was framed in the current read-ahead buffer. */
-    private boolean bufHasPackets;
-
-    /**
-     * As {@link #read(PacketHandler)}, but frames and decodes packets on a second thread while the handler runs on
-     * the calling thread, so that a handler doing real work (the analysis) runs alongside reading and decoding
-     * rather than after them. Packets reach the handler in order, in batches of a few thousand whose bytes stay
-     * in the read-ahead buffers until handled (large files) or are copied out of the reader's single buffer
-     * (streams, small files); memory stays bounded by {@value #BATCHES} batches.
-     *
-     * <p>While this runs, the handler must not call the reader's other methods (the decoding thread updates
-     * them). Afterwards the reader is finished, also after an early stop: it may have read beyond the last packet
-     * delivered, and its {@link #problems()} then include what it found there.
-     *
-     * @return the number of packets delivered by this call
-     */
-    public long readConcurrently(PacketHandler handler) {
-        Objects.requireNonNull(handler, "handler");
-        if (finished) {
-            return 0;
-        }
-        BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
-        BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES);
-        for (int i = 0; i < BATCHES; i++) {
-            free.add(new Batch());
-        }
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread decoder = new Thread(() -> decodeBatches(free, filled, stop), "capture-packets decoder: " + source);
-        decoder.setDaemon(true);
-        decoder.start();
-        long delivered = 0;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                Batch b;
-                try {
-                    b = filled.take();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    break;
-                }
-                if (b.failure != null) {
-                    rethrow(b.failure);
-                }
-                for (int i = 0; i < b.count; i++) {
-                    delivered++;
-                    if (!handler.onPacket(b.packets[i])) {
-                        return delivered;
-                    }
-                }
-                if (b.last) {
-                    return delivered;
-                }
-                recycle(b);
-                free.add(b);
-            }
-            return delivered;
-        } finally {
-            // Let the decoder finish its batch (never interrupted mid-read, which would close a file channel).
-            stop.set(true);
-            while (decoder.isAlive()) {
-                Batch b = filled.poll();
-                if (b != null) {
-                    recycle(b);
-                    free.offer(b);
-                } else {
-                    try {
-                        decoder.join(1);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            }
-            finished = true;
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** Gives the read-ahead buffers a handled batch held back to the read-ahead thread. */
-    private void recycle(Batch b) {
-        for (byte[] buffer : b.release) {
-            readAhead.release(buffer);
-        }
-        b.release.clear();
-    }
-
-    private static void rethrow(Throwable failure) {
-        if (failure instanceof Error e) {
-            throw e;
-        }
-        if (failure instanceof RuntimeException e) {
-            throw e;
-        }
-        throw new IllegalStateException(failure);
-    }
-
-    private void decodeBatches(BlockingQueue<Batch> free, BlockingQueue<Batch> filled, AtomicBoolean stop) {
-        try {
-            while (true) {
-                Batch b = free.take();
-                b.count = 0;
-                b.used = 0;
-                b.last = false;
-                building = b;
-                if (readAhead == null && b.data == null) {
-                    b.data = new byte[BATCH_BYTES + MAX_PARSED_BLOCK];
-                }
-                try {
-                    // A batch ends once it holds a buffer back, so that the read-ahead thread never waits for a
-                    // buffer only a batch still being filled could give back.
-                    while (b.count < BATCH_PACKETS && b.used <= BATCH_BYTES && b.release.isEmpty()) {
-                        Packet p = b.packets[b.count];
-                        if (p == null) {
-                            p = new Packet();
-                            b.packets[b.count] = p;
-                        }
-                        packet = p;
-                        if (!frameNext()) {
-                            b.last = true;
-                            break;
-                        }
-                        if (readAhead == null) {
-                            moveInto(p, b);
-                        } else {
-                            bufHasPackets = true;
-                        }
-                        p.frameNumber = ++frames;
-                        PacketDecoder.decode(p);
-                        b.count++;
-                    }
-                } catch (RuntimeException | Error e) {
-                    b.failure = e;
-                    b.last = true;
-                }
-                filled.put(b);
-                if (b.last || stop.get()) {
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            // Not interrupted by readConcurrently; whoever did wants the thread to end.
-        }
-    }
-
-    /** Copies a framed packet's bytes (and comment) into the batch, so the read buffer can move on. */
-    private static void moveInto(Packet p, Batch b) {
-        int at = b.used;
-        System.arraycopy(p.data, p.dataOffset, b.data, at, p.capturedLength);
-        b.used += p.capturedLength;
-        if (p.commentOffset >= 0) {
-            System.arraycopy(p.data, p.commentOffset, b.data, b.used, p.commentLength);
-            p.commentOffset = b.used;
-            b.used += p.commentLength;
-        }
-        p.data = b.data;
-        p.dataOffset = at;
     }
 
     /**
@@ -1178,14 +991,8 @@ public final class CaptureReader implements AutoCloseable {
             readAhead.release(c.buffer());
         }
         if (readAhead.pooled(buf) && buf != next) {
-            if (bufHasPackets && building != null) {
-                // Packets handed to readConcurrently's handler still point into it.
-                building.release.add(buf);
-            } else {
-                readAhead.release(buf);
-            }
+            readAhead.release(buf);
         }
-        bufHasPackets = false;
         base += pos - start;
         buf = next;
         pos = start;

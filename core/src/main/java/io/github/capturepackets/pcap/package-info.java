@@ -14,9 +14,9 @@
  * }</pre>
  * {@link io.github.capturepackets.pcap.Packet} is a flyweight reused for every packet: copy what you keep.
  *
- * <p>Two threads: files of 16 MB or more are read ahead on a second thread (transparently), and
- * {@link io.github.capturepackets.pcap.CaptureReader#readConcurrently} also frames and decodes on a second
- * thread while the handler runs on the caller's, for handlers that do real work (the analyzer uses it).
+ * <p>Files of 16 MB or more are read ahead on a second thread (transparently); framing, decoding and the handler
+ * run on the caller's thread. (Decoding on a third thread, in batches handed to the handler, was tried and
+ * removed: on two cores it used more CPU than it moved off the handler's thread, and the analysis was slower.)
  *
  * <h2>Bad input</h2>
  * <ul>

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-@DisplayName("Reading ahead and decoding on a second thread deliver exactly what reading on the caller's thread does")
+@DisplayName("Reading ahead on a second thread delivers exactly what reading on the caller's thread does")
 class ReadAheadTest {
 
     private static final int[] CHUNKS = {97, 4096, ReadAhead.DEFAULT_CHUNK};
@@ -96,77 +96,41 @@ class ReadAheadTest {
             viaPath.add(ending(reader));
         }
         assertThat(viaPath).isEqualTo(read(big, 0, Integer.MAX_VALUE));
-        List<String> concurrently = new ArrayList<>();
+        List<String> viaHandler = new ArrayList<>();
         try (CaptureReader reader = CaptureReader.open(file)) {
-            reader.readConcurrently(p -> concurrently.add(describe(p)));
-            concurrently.add(ending(reader));
+            reader.read(p -> viaHandler.add(describe(p)));
+            viaHandler.add(ending(reader));
         }
-        assertThat(concurrently).isEqualTo(viaPath);
+        assertThat(viaHandler).isEqualTo(viaPath);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().contains("read-ahead: " + file));
     }
 
     @Test
-    @DisplayName("readConcurrently delivers the same packets, bytes, comments and problems as next(), damaged or not")
-    void concurrentDecoding() throws IOException {
-        for (String name : Fixtures.ALL) {
-            byte[] bytes = Fixtures.bytes(name);
-            for (int cut = 1; cut <= bytes.length; cut += 211) {
-                byte[] truncated = Arrays.copyOf(bytes, cut);
-                List<String> expected = read(truncated, 0, Integer.MAX_VALUE);
-                for (int chunk : new int[] {0, 4096}) {
-                    assertThat(readConcurrently(truncated, chunk, Integer.MAX_VALUE, Long.MAX_VALUE))
-                            .as("%s cut at %d, read-ahead chunk %d", name, cut, chunk).isEqualTo(expected);
-                }
-            }
-            assertThat(readConcurrently(bytes, 0, Integer.MAX_VALUE, Long.MAX_VALUE))
-                    .isEqualTo(read(bytes, 0, Integer.MAX_VALUE));
+    @DisplayName("A handler that stops early, or throws, ends the read; closing the reader ends the read-ahead thread")
+    void handlerStopsOrFails() throws IOException {
+        byte[] bytes = Fixtures.bytes(Fixtures.SLL2);
+        try (CaptureReader reader = CaptureReader.open(new ByteArrayInputStream(bytes), "stopped", 64 * 1024, 4096)) {
+            long[] seen = {0};
+            assertThat(reader.read(p -> ++seen[0] < 10)).isEqualTo(10);
+            // Reading on resumes where the handler stopped.
+            assertThat(reader.next().frameNumber()).isEqualTo(11);
         }
-        byte[] sll2 = Fixtures.bytes(Fixtures.SLL2);
-        assertThat(readConcurrently(sll2, 0, 3000, Long.MAX_VALUE)).isEqualTo(read(sll2, 0, 3000));
-    }
-
-    @Test
-    @DisplayName("readConcurrently hands over batches of thousands of packets in order, and stops when asked")
-    void concurrentBatchesAndEarlyStop() throws IOException {
-        long packets = CaptureReader.BATCH_PACKETS * 5L + 1024; // not a whole number of batches
-        long[] seen = {0};
-        long[] lastFrame = {0};
-        try (CaptureReader reader = CaptureReader.open(new GeneratedCaptureStream(packets), "generated")) {
-            long delivered = reader.readConcurrently(p -> {
-                assertThat(p.frameNumber()).isEqualTo(lastFrame[0] + 1);
-                lastFrame[0] = p.frameNumber();
-                seen[0]++;
-                return true;
-            });
-            assertThat(delivered).isEqualTo(packets);
-            assertThat(reader.complete()).isTrue();
-            assertThat(reader.finished()).isTrue();
-        }
-        assertThat(seen[0]).isEqualTo(packets);
-        byte[] bytes = Fixtures.bytes(Fixtures.MERGECAP);
-        List<String> all = read(bytes, 0, Integer.MAX_VALUE);
-        List<String> firstTen = readConcurrently(bytes, 0, Integer.MAX_VALUE, 10);
-        assertThat(firstTen).hasSize(11).startsWith(all.subList(0, 10).toArray(new String[0]));
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("capture-packets decoder"));
-    }
-
-    @Test
-    @DisplayName("An exception thrown by the handler reaches the caller of readConcurrently, and the decoder stops")
-    void concurrentHandlerFailure() throws IOException {
-        try (CaptureReader reader = CaptureReader.open(new GeneratedCaptureStream(100 * 1024), "generated")) {
-            assertThatThrownBy(() -> reader.readConcurrently(p -> {
-                if (p.frameNumber() == 5000) {
+        try (CaptureReader reader = CaptureReader.open(new ByteArrayInputStream(bytes), "failing", 64 * 1024, 4096)) {
+            assertThatThrownBy(() -> reader.read(p -> {
+                if (p.frameNumber() == 50) {
                     throw new IllegalStateException("handler bug");
                 }
                 return true;
             })).hasMessage("handler bug");
         }
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("capture-packets decoder"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().equals("capture-packets read-ahead: stopped")
+                        || t.getName().equals("capture-packets read-ahead: failing"));
     }
 
     @Test
-    @DisplayName("readConcurrently streams through an ignored pcapng block many read-ahead buffers long")
-    void concurrentHugeSkippedBlock() {
+    @DisplayName("Reading ahead streams through an ignored pcapng block many read-ahead buffers long")
+    void hugeSkippedBlock() {
         byte[] pcapng = Fixtures.bytes(Fixtures.MERGECAP);
         List<int[]> blocks = Fixtures.pcapngBlocks(pcapng);
         int at = blocks.get(blocks.size() / 2)[0];
@@ -180,34 +144,8 @@ class ReadAheadTest {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             List<String> expected = read(bytes, 0, Integer.MAX_VALUE);
             assertThat(expected).hasSize((int) Fixtures.pcapngBlocks(pcapng).stream().filter(b -> b[1] == 6).count() + 1);
-            assertThat(readConcurrently(bytes, 4096, Integer.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(expected);
+            assertThat(read(bytes, 4096, Integer.MAX_VALUE)).isEqualTo(expected);
         });
-    }
-
-    /** As {@link #read}, through readConcurrently, stopping after {@code stopAfter} packets. */
-    private static List<String> readConcurrently(byte[] bytes, int chunk, int failAt, long stopAfter)
-            throws IOException {
-        List<String> out = new ArrayList<>();
-        CaptureReader reader;
-        try {
-            reader = CaptureReader.open(new Failing(new ByteArrayInputStream(bytes), failAt), "capture", 64 * 1024,
-                    chunk);
-        } catch (CaptureFormatException e) {
-            out.add("fatal: " + e.getMessage());
-            return out;
-        }
-        try (reader) {
-            reader.readConcurrently(p -> {
-                out.add(describe(p));
-                return out.size() < stopAfter;
-            });
-            if (out.size() < stopAfter) {
-                out.add(ending(reader));
-            } else {
-                out.add("stopped");
-            }
-        }
-        return out;
     }
 
     private void compare(String what, byte[] bytes) throws IOException {
