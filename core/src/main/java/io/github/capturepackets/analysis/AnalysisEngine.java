@@ -277,7 +277,9 @@ final class AnalysisEngine implements PacketHandler {
         f.packets++;
         f.bytes += p.originalLength();
         f.lastNanos = now;
-        table.touch(now);
+        // A TCP connection can be retired 10 s after its last packet (once closed), anything else after 120 s:
+        // until then the sweep leaves the flow alone without reading it.
+        table.due(now + (protocol == Flow.TCP ? CLOSED_IDLE_NANOS : DATAGRAM_IDLE_NANOS));
         return f;
     }
 
@@ -304,8 +306,8 @@ final class AnalysisEngine implements PacketHandler {
         peakLiveFlows = Math.max(peakLiveFlows, table.size());
         expireDns();
         retireBuffer.clear();
-        // Both conditions need more than CLOSED_IDLE_NANOS of idleness: the table skips the busier flows.
-        table.forEachIdle(now, CLOSED_IDLE_NANOS, f -> {
+        // The table visits only flows idle long enough for their protocol (see lookup).
+        table.forEachDue(now, f -> {
             long idle = now - f.lastNanos;
             if ((f.protocol == Flow.TCP && f.closed() && idle > CLOSED_IDLE_NANOS)
                     || (f.protocol != Flow.TCP && idle > DATAGRAM_IDLE_NANOS)) {

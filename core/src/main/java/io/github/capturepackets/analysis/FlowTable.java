@@ -11,10 +11,11 @@ import java.util.function.Consumer;
 final class FlowTable {
     private Flow[] slots;
     /**
-     * Each live flow's {@link Flow#lastNanos}, by slot: the periodic sweep for idle flows reads this array
-     * instead of every flow object, most of which it leaves alone.
+     * When each live flow, by slot, becomes due for the periodic sweep for idle flows (its last packet's time plus
+     * the shortest idleness that can retire it): the sweep reads this array instead of every flow object, and
+     * visits only the flows that may be retired.
      */
-    private long[] lastSeen;
+    private long[] due;
     /** Slot of the flow the last {@link #find} or {@link #create} returned, for {@link #touch}. */
     private int foundSlot;
     private int size;
@@ -25,7 +26,7 @@ final class FlowTable {
     FlowTable(int initialCapacity) {
         int capacity = Integer.highestOneBit(Math.max(16, initialCapacity - 1)) << 1;
         slots = new Flow[capacity];
-        lastSeen = new long[capacity];
+        due = new long[capacity];
     }
 
     int size() {
@@ -97,9 +98,9 @@ final class FlowTable {
         return f;
     }
 
-    /** Records the time of a packet of the flow the last find or create returned (its {@link Flow#lastNanos}). */
-    void touch(long nanos) {
-        lastSeen[foundSlot] = nanos;
+    /** Sets when the flow the last find or create returned becomes due for the sweep. */
+    void due(long nanos) {
+        due[foundSlot] = nanos;
     }
 
     private int insert(Flow f) {
@@ -114,12 +115,12 @@ final class FlowTable {
 
     private void grow() {
         Flow[] old = slots;
-        long[] oldSeen = lastSeen;
+        long[] oldDue = due;
         slots = new Flow[old.length * 2];
-        lastSeen = new long[old.length * 2];
+        due = new long[old.length * 2];
         for (int i = 0; i < old.length; i++) {
             if (old[i] != null) {
-                lastSeen[insert(old[i])] = oldSeen[i];
+                due[insert(old[i])] = oldDue[i];
             }
         }
     }
@@ -141,7 +142,7 @@ final class FlowTable {
             boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
             if (movable) {
                 slots[hole] = slots[j];
-                lastSeen[hole] = lastSeen[j];
+                due[hole] = due[j];
                 hole = j;
             }
         }
@@ -153,14 +154,14 @@ final class FlowTable {
     }
 
     /**
-     * Calls the action, in the order of {@link #forEach}, for every live flow idle for more than {@code minIdle}
-     * nanoseconds at {@code now} (the action must not modify the table).
+     * Calls the action, in the order of {@link #forEach}, for every live flow {@linkplain #due due} before
+     * {@code now} (the action must not modify the table).
      */
-    void forEachIdle(long now, long minIdle, Consumer<Flow> action) {
+    void forEachDue(long now, Consumer<Flow> action) {
         Flow[] s = slots;
-        long[] seen = lastSeen;
+        long[] d = due;
         for (int i = 0; i < s.length; i++) {
-            if (now - seen[i] > minIdle && s[i] != null) {
+            if (now - d[i] > 0 && s[i] != null) {
                 action.accept(s[i]);
             }
         }
