@@ -162,12 +162,9 @@ final class AnalysisEngine implements PacketHandler {
             it.remove();
         }
         classifyNxdomains();
-        retireBuffer.clear();
-        table.forEach(retireBuffer::add);
-        for (Flow f : retireBuffer) {
-            retire(f);
-        }
-        retireBuffer.clear();
+        // Every flow ends here: summarized in the table's order, then dropped at once rather than one by one.
+        table.forEach(this::endOfLife);
+        table.clear();
     }
 
     /** Records a damaged or unreadable capture. */
@@ -331,6 +328,12 @@ final class AnalysisEngine implements PacketHandler {
 
     /** Takes a flow out of the live table: end-of-life findings, then a summary if it is among the kept ones. */
     private void retire(Flow f) {
+        endOfLife(f);
+        table.remove(f);
+    }
+
+    /** A flow's end-of-life findings, and its summary if it is among the kept ones. */
+    private void endOfLife(Flow f) {
         if (f.protocol == Flow.TCP) {
             if (f.synSeen && !f.answered) {
                 unansweredSyns++;
@@ -350,7 +353,6 @@ final class AnalysisEngine implements PacketHandler {
             }
         }
         offerSummary(f);
-        table.remove(f);
     }
 
     private void offerSummary(Flow f) {
@@ -1063,6 +1065,10 @@ final class AnalysisEngine implements PacketHandler {
         // Per distinct name (a k8s resolver repeats the same expansions), the latest frame at which a name it
         // expands resolved: an NXDOMAIN before that frame is search-domain noise.
         Map<String, Long> latest = new HashMap<>();
+        // The names for each rule's message, counted here and added once per name in the order they first came:
+        // what one detail per answer adds, without a sorted-map update and a boxed count per answer.
+        Map<String, long[]> realNames = new LinkedHashMap<>();
+        Map<String, long[]> noiseNames = new LinkedHashMap<>();
         for (NxEvent e : nxEvents) {
             boolean noise = false;
             if (e.name != null) {
@@ -1073,7 +1079,21 @@ final class AnalysisEngine implements PacketHandler {
                 }
                 noise = at > e.frame;
             }
-            nxdomainFinding(e, noise);
+            nxdomainCounted(e, noise);
+            Map<String, long[]> names = noise ? noiseNames : realNames;
+            String detail = nxdomainDetail(e);
+            long[] count = names.get(detail);
+            if (count == null) {
+                count = new long[1];
+                names.put(detail, count);
+            }
+            count[0]++;
+        }
+        for (Map.Entry<String, long[]> name : realNames.entrySet()) {
+            tally(Rule.DNS_NXDOMAIN).detail(name.getKey(), name.getValue()[0]);
+        }
+        for (Map.Entry<String, long[]> name : noiseNames.entrySet()) {
+            tally(Rule.DNS_SEARCH_NXDOMAIN).detail(name.getKey(), name.getValue()[0]);
         }
         nxEvents.clear();
         resolvedNames.clear();
@@ -1099,6 +1119,16 @@ final class AnalysisEngine implements PacketHandler {
     }
 
     private void nxdomainFinding(NxEvent e, boolean searchNoise) {
+        nxdomainCounted(e, searchNoise);
+        tally(searchNoise ? Rule.DNS_SEARCH_NXDOMAIN : Rule.DNS_NXDOMAIN).detail(nxdomainDetail(e), 1);
+    }
+
+    private static String nxdomainDetail(NxEvent e) {
+        return e.name == null ? "(no question)" : e.name;
+    }
+
+    /** An NXDOMAIN answer's count, first occurrence and flow finding; its detail (the name) is the caller's. */
+    private void nxdomainCounted(NxEvent e, boolean searchNoise) {
         Rule rule = searchNoise ? Rule.DNS_SEARCH_NXDOMAIN : Rule.DNS_NXDOMAIN;
         if (searchNoise) {
             searchNxdomain++;
@@ -1111,7 +1141,6 @@ final class AnalysisEngine implements PacketHandler {
                 t.firstFlow = flowText(e.flow, e.clientSide);
             }
         }
-        t.detail(e.name == null ? "(no question)" : e.name);
         if (live) {
             e.flow.addFinding(rule, e.frame, e.nanos);
         }

@@ -1,6 +1,7 @@
 package io.github.capturepackets.analysis;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -151,6 +152,12 @@ final class FlowTable {
         if (free.size() < 4096) {
             free.push(flow);
         }
+    }
+
+    /** Removes every flow (they are not kept for reuse). */
+    void clear() {
+        Arrays.fill(slots, null);
+        size = 0;
     }
 
     /**

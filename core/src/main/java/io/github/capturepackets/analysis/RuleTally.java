@@ -33,10 +33,18 @@ final class RuleTally {
     }
 
     void detail(String text) {
-        if (details.containsKey(text) || details.size() < MAX_DETAILS) {
-            details.merge(text, 1L, Long::sum);
+        detail(text, 1);
+    }
+
+    /** Counts {@code times} occurrences of one detail, as that many calls of {@link #detail(String)} would. */
+    void detail(String text, long times) {
+        Long count = details.get(text);
+        if (count != null) {
+            details.put(text, count + times);
+        } else if (details.size() < MAX_DETAILS) {
+            details.put(text, times);
         } else {
-            otherDetails++;
+            otherDetails += times;
         }
     }
 
