@@ -1,5 +1,7 @@
 package io.github.capturepackets.analysis;
 
+import java.util.Arrays;
+
 /**
  * Live state of one conversation, reused through {@link FlowTable}'s free list. Direction 0 is the side that sent
  * the first packet (or the SYN), direction 1 the other side. Only primitives, so the per-packet path allocates
@@ -124,7 +126,7 @@ final class Flow {
         c.handshakeRttNanos = handshakeRttNanos;
         if (ruleMask != 0) {
             c.ruleMask = ruleMask;
-            c.findingData = java.util.Arrays.copyOf(findingData, 3 * Long.bitCount(ruleMask));
+            c.findingData = Arrays.copyOf(findingData, 3 * Long.bitCount(ruleMask));
         }
         return c;
     }
@@ -140,13 +142,13 @@ final class Flow {
 
     void addFinding(Rule rule, long frame, long nanos) {
         long bit = 1L << rule.ordinal();
-        int at = 3 * Long.bitCount(ruleMask & (bit - 1));
+        int at = findingAt(rule.ordinal());
         if ((ruleMask & bit) == 0) {
             int used = 3 * Long.bitCount(ruleMask);
             if (findingData == null) {
                 findingData = new long[6];
             } else if (used + 3 > findingData.length) {
-                findingData = java.util.Arrays.copyOf(findingData, findingData.length * 2);
+                findingData = Arrays.copyOf(findingData, findingData.length * 2);
             }
             System.arraycopy(findingData, at, findingData, at + 3, used - at);
             ruleMask |= bit;
@@ -168,7 +170,10 @@ final class Flow {
         return ruleMask != 0;
     }
 
-    /** Position in {@link #findingData} of a rule's count (then first frame, first time); the rule must be set. */
+    /**
+     * Position in {@link #findingData} of a rule's count (then first frame, first time): where it is, or where it
+     * goes when the rule has no finding yet.
+     */
     int findingAt(int ordinal) {
         return 3 * Long.bitCount(ruleMask & ((1L << ordinal) - 1));
     }

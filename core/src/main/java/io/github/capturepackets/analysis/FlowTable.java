@@ -17,7 +17,7 @@ final class FlowTable {
      * visits only the flows that may be retired.
      */
     private long[] due;
-    /** Slot of the flow the last {@link #find} or {@link #create} returned, for {@link #touch}. */
+    /** Slot of the flow the last {@link #find} or {@link #create} returned, for {@link #due}. */
     private int foundSlot;
     private int size;
     private final ArrayDeque<Flow> free = new ArrayDeque<>();

@@ -66,7 +66,7 @@ public final class CaptureReader implements AutoCloseable {
     private final ReadAhead readAhead;
     private final CaptureFormat format;
     /** The reader's reused packet, framed and decoded by {@link #next()}. */
-    private Packet packet = new Packet();
+    private final Packet packet = new Packet();
     private final List<CaptureInterface> interfaces = new ArrayList<>();
     private final List<InterfaceStatistics> statistics = new ArrayList<>();
     private final List<String> sectionComments = new ArrayList<>();

@@ -26,6 +26,14 @@ class BadInputTest {
     @TempDir(factory = TargetTempDir.class)
     Path dir;
 
+    private static byte[] gzipped(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
     private Path write(String name, byte[] bytes) throws IOException {
         Path file = dir.resolve(name);
         Files.write(file, bytes);
@@ -59,11 +67,7 @@ class BadInputTest {
     @Test
     @DisplayName("A gzipped capture is refused with the hint to decompress it")
     void gzip() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            gz.write(Fixtures.bytes(Fixtures.ETHERNET));
-        }
-        Path file = write("capture.pcap.gz", bytes.toByteArray());
+        Path file = write("capture.pcap.gz", gzipped(Fixtures.bytes(Fixtures.ETHERNET)));
         assertThatThrownBy(() -> CaptureReader.open(file)).isInstanceOf(CaptureFormatException.class)
                 .hasMessageContaining("gzip").hasMessageContaining("decompress");
     }
@@ -71,13 +75,9 @@ class BadInputTest {
     @Test
     @DisplayName("probe, the command line's check before the work starts, finds what open finds in the file header")
     void probeAgreesWithOpen() throws IOException {
-        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped)) {
-            gz.write(Fixtures.bytes(Fixtures.ETHERNET));
-        }
         List<Path> bad = List.of(write("empty.pcap", new byte[0]),
                 write("notes.txt", "this is not a capture\n".getBytes(StandardCharsets.UTF_8)),
-                write("capture.pcap.gz", gzipped.toByteArray()),
+                write("capture.pcap.gz", gzipped(Fixtures.bytes(Fixtures.ETHERNET))),
                 write("short.pcap", Arrays.copyOf(Fixtures.bytes(Fixtures.ETHERNET), 10)));
         for (Path file : bad) {
             CaptureFormatException byOpen = catchThrowableOfType(CaptureFormatException.class,
