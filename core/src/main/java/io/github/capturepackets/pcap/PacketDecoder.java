@@ -303,7 +303,28 @@ final class PacketDecoder {
         p.payloadOffset = payload - start;
         p.payloadLength = ipEnd - payload;
         p.capturedPayloadLength = Math.max(0, Math.min(ipEnd, end) - payload);
-        int optionsEnd = Math.min(payload, end);
+        // The options are parsed when an accessor first asks for them (decodeTcpOptions).
+    }
+
+    /**
+     * Reads the TCP options of a packet whose TCP header was decoded (defaults otherwise): MSS, window scale,
+     * SACK permitted, SACK blocks and timestamps.
+     */
+    static void decodeTcpOptions(Packet p) {
+        p.tcpOptionsRead = true;
+        p.windowScale = -1;
+        p.mss = -1;
+        p.sackPermitted = false;
+        p.sackBlockCount = 0;
+        p.hasTimestampOption = false;
+        p.tsVal = 0;
+        p.tsEcr = 0;
+        if (p.tcpHeaderLength < 20) {
+            return;
+        }
+        byte[] d = p.data;
+        int tcp = p.dataOffset + p.transportOffset;
+        int optionsEnd = Math.min(tcp + p.tcpHeaderLength, p.dataOffset + p.capturedLength);
         for (int o = tcp + 20; o < optionsEnd; ) {
             int kind = d[o] & 0xff;
             if (kind == 0) {

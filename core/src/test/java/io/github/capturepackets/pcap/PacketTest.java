@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,6 +72,40 @@ class PacketTest {
             assertThat(copy.data()).hasSize(copy.capturedLength());
             assertThatThrownBy(() -> copy.byteAt(copy.capturedLength())).isInstanceOf(IndexOutOfBoundsException.class);
         }
+    }
+
+    @Test
+    @DisplayName("TCP options, read on demand, come from the packet's own bytes: in the reused packet (none left "
+            + "over from an earlier one) and in a copy made before any option was asked for")
+    void tcpOptionsOnDemand() throws Exception {
+        List<String> asRead = new ArrayList<>();
+        List<String> fresh = new ArrayList<>();
+        List<Packet> copies = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.open(Fixtures.path(Fixtures.ETHERNET))) {
+            for (Packet p = reader.next(); p != null; p = reader.next()) {
+                copies.add(p.copy());
+                byte[] frame = Arrays.copyOfRange(p.data(), p.dataOffset(), p.dataOffset() + p.capturedLength());
+                fresh.add(options(Packet.decode(p.linkType(), p.frameNumber(), p.timestampNanos(), frame)));
+                asRead.add(options(p));
+            }
+        }
+        assertThat(fresh).anyMatch(o -> o.startsWith("mss=65495 "));
+        assertThat(fresh).anyMatch(o -> o.contains(" ts=true"));
+        assertThat(fresh).anyMatch(o -> o.startsWith("mss=-1 wscale=-1 sackOk=false sack=0 ts=false "));
+        assertThat(asRead).isEqualTo(fresh);
+        assertThat(copies.stream().map(PacketTest::options).toList()).isEqualTo(fresh);
+
+        // A SYN's options, then a frame that is not TCP at all: nothing of the SYN's options may show through.
+        Packet syn = Packet.decode(LinkType.ETHERNET, 1, 0, Frames.ethernet(0x0800, Frames.ipv4("10.0.0.1",
+                "10.0.0.2", 6, Frames.tcp(1, 2, 3, 4, Packet.SYN, 5, Frames.synOptions(), new byte[0]))));
+        assertThat(options(syn)).startsWith("mss=1460 ");
+        Packet arp = Packet.decode(LinkType.ETHERNET, 2, 0, Frames.ethernet(0x0806, new byte[28]));
+        assertThat(options(arp)).isEqualTo("mss=-1 wscale=-1 sackOk=false sack=0 ts=false 0/0");
+    }
+
+    private static String options(Packet p) {
+        return "mss=" + p.mss() + " wscale=" + p.windowScale() + " sackOk=" + p.sackPermitted() + " sack="
+                + p.sackBlockCount() + " ts=" + p.hasTimestampOption() + " " + p.tsVal() + "/" + p.tsEcr();
     }
 
     @Test
