@@ -31,7 +31,10 @@ final class LongSample {
         random ^= random << 13;
         random ^= random >>> 7;
         random ^= random << 17;
-        long slot = Long.remainderUnsigned(random, seen);
+        // Uniform in [0, seen) as the high bits of a 63-bit random number times seen (Lemire's multiply-shift):
+        // a multiplication, where remainderUnsigned was a 64-bit division for every value past the reservoir.
+        long r = random >>> 1;
+        long slot = Math.multiplyHigh(r, seen) << 1 | (r * seen) >>> 63;
         if (slot < CAPACITY) {
             values[(int) slot] = value;
         }

@@ -42,4 +42,20 @@ class LongSampleTest {
         assertThat(sample.median().toNanos()).isEqualTo(all[(all.length - 1) / 2]);
         assertThat(sample.max().toNanos()).isEqualTo(all[all.length - 1]);
     }
+
+    @Test
+    @DisplayName("Past the reservoir every value has the same chance: the median of 0..N-1 in order stays near N/2")
+    void sampleStaysUniform() {
+        for (int n : new int[] {LongSample.CAPACITY * 3 / 2, LongSample.CAPACITY * 16}) {
+            LongSample sample = new LongSample();
+            for (long v = 0; v < n; v++) {
+                sample.add(v);
+            }
+            // A sample biased towards early or late values (or one that stopped replacing) misses by far more.
+            assertThat(sample.median().toNanos()).as("median of 0..%d", n - 1)
+                    .isBetween((long) (n * 0.49), (long) (n * 0.51));
+            assertThat(sample.max().toNanos()).isEqualTo(n - 1);
+            assertThat(sample.count()).isEqualTo(n);
+        }
+    }
 }
