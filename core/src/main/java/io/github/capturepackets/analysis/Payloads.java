@@ -143,7 +143,7 @@ final class Payloads {
                 return;
             }
             int lower = c | 0x20;
-            if (lower == 'c' && startsWithIgnoreCase(d, i, end, CL_NAME)) {
+            if (lower == 'c' && isContentLength(d, i, end)) {
                 int v = i + CL_NAME.length;
                 while (v < end && (d[v] == ' ' || d[v] == '\t')) {
                     v++;
@@ -190,7 +190,32 @@ final class Payloads {
         return i;
     }
 
-    private static boolean startsWithIgnoreCase(byte[] d, int i, int end, byte[] lowerName) {
+    /** "content-" and "length:" as little-endian longs (the second one's eighth byte zero), for {@link #LONGS}. */
+    private static final long CONTENT_DASH = asciiLong("content-");
+    private static final long LENGTH_COLON = asciiLong("length:");
+
+    private static long asciiLong(String s) {
+        long v = 0;
+        for (int k = s.length() - 1; k >= 0; k--) {
+            v = v << 8 | s.charAt(k);
+        }
+        return v;
+    }
+
+    /**
+     * Whether a Content-Length header name starts at {@code i}, compared as {@link #startsWithIgnoreCase} does
+     * (each byte OR 0x20) but eight bytes at a time: most header lines start with 'c' (Content-Type, Connection,
+     * Cache-Control), and every response has one.
+     */
+    static boolean isContentLength(byte[] d, int i, int end) {
+        if (i + 16 > end) {
+            return startsWithIgnoreCase(d, i, end, CL_NAME);
+        }
+        return ((long) LONGS.get(d, i) | 0x2020202020202020L) == CONTENT_DASH
+                && (((long) LONGS.get(d, i + 8) | 0x0020202020202020L) & 0x00ffffffffffffffL) == LENGTH_COLON;
+    }
+
+    static boolean startsWithIgnoreCase(byte[] d, int i, int end, byte[] lowerName) {
         if (i + lowerName.length > end) {
             return false;
         }

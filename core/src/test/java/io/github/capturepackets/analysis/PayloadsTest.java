@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("The word-at-a-time newline search finds exactly what a byte loop finds")
+@DisplayName("The word-at-a-time searches and comparisons find exactly what byte loops find")
 class PayloadsTest {
 
     private static final byte[] ALPHABET = " \r\n\nAaz0/:-\u0000\u0080\u00ff\u0020\u000b\u001f\u0021".getBytes(
@@ -29,6 +29,32 @@ class PayloadsTest {
             int end = from + random.nextInt(d.length - from + 1);
             assertThat(Payloads.indexOfNewline(d, from, end)).isEqualTo(naive(d, from, end));
         }
+    }
+
+    @Test
+    @DisplayName("The eight-bytes-at-a-time Content-Length name check agrees with the byte loop on 200,000 cases")
+    void contentLengthNameAgreesWithByteLoop() {
+        SplittableRandom random = new SplittableRandom(20261122);
+        byte[] name = "Content-Length: 12".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] lowerName = "content-length:".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] d = new byte[48];
+        int matches = 0;
+        for (int round = 0; round < 200_000; round++) {
+            for (int k = 0; k < d.length; k++) {
+                d[k] = (byte) random.nextInt(256);
+            }
+            int at = random.nextInt(d.length);
+            for (int k = 0; k < name.length && at + k < d.length; k++) {
+                // Either case, and now and then a byte one bit off (0x20 is the bit the comparison ignores).
+                byte b = random.nextBoolean() ? name[k] : (byte) (name[k] ^ 0x20);
+                d[at + k] = random.nextInt(24) == 0 ? (byte) (b ^ (1 << random.nextInt(8))) : b;
+            }
+            int end = at + random.nextInt(d.length - at + 1);
+            boolean expected = Payloads.startsWithIgnoreCase(d, at, end, lowerName);
+            assertThat(Payloads.isContentLength(d, at, end)).as("round %d", round).isEqualTo(expected);
+            matches += expected ? 1 : 0;
+        }
+        assertThat(matches).as("cases that are a Content-Length name").isGreaterThan(20_000);
     }
 
     @Test
