@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The streaming analysis: one pass over the packets of one or more captures, in frame order. The per-packet path
@@ -120,7 +121,7 @@ final class AnalysisEngine implements PacketHandler {
         for (Rule rule : Rule.values()) {
             tallies[rule.ordinal()] = new RuleTally(rule);
         }
-        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), Retired::compare);
+        summaries = new PriorityQueue<>(Math.max(1, Math.min(options.maxFlows(), 1 << 16)), RetiredOrder.ASCENDING);
     }
 
     void observer(FrameObserver observer) {
@@ -163,7 +164,7 @@ final class AnalysisEngine implements PacketHandler {
         }
         classifyNxdomains();
         // Every flow ends here: summarized in the table's order, then dropped at once rather than one by one.
-        table.forEach(this::endOfLife);
+        table.forEach(endOfLife);
         table.clear();
     }
 
@@ -299,18 +300,51 @@ final class AnalysisEngine implements PacketHandler {
         return peakLiveFlows;
     }
 
-    private void sweep() {
-        peakLiveFlows = Math.max(peakLiveFlows, table.size());
-        expireDns();
-        retireBuffer.clear();
-        // The table visits only flows idle long enough for their protocol (see lookup).
-        table.forEachDue(now, f -> {
+    // Classes rather than lambdas (as everywhere on the analysis's path): the first lambda of a run links the
+    // method-handle machinery, milliseconds on the analysis thread of a JVM that has not compiled it.
+
+    /** Collects into the retire buffer the flows the sweep may retire. */
+    private final Consumer<Flow> idleEnough = new Consumer<>() {
+        @Override
+        public void accept(Flow f) {
             long idle = now - f.lastNanos;
             if ((f.protocol == Flow.TCP && f.closed() && idle > CLOSED_IDLE_NANOS)
                     || (f.protocol != Flow.TCP && idle > DATAGRAM_IDLE_NANOS)) {
                 retireBuffer.add(f);
             }
-        });
+        }
+    };
+
+    private final Consumer<Flow> endOfLife = new Consumer<>() {
+        @Override
+        public void accept(Flow f) {
+            endOfLife(f);
+        }
+    };
+
+    /** Kept summaries in the order of {@link Retired#compare}, or the reverse (most interesting first). */
+    private static final class RetiredOrder implements Comparator<Retired> {
+        static final RetiredOrder ASCENDING = new RetiredOrder(false);
+        static final RetiredOrder DESCENDING = new RetiredOrder(true);
+
+        private final boolean descending;
+
+        private RetiredOrder(boolean descending) {
+            this.descending = descending;
+        }
+
+        @Override
+        public int compare(Retired x, Retired y) {
+            return descending ? Retired.compare(y, x) : Retired.compare(x, y);
+        }
+    }
+
+    private void sweep() {
+        peakLiveFlows = Math.max(peakLiveFlows, table.size());
+        expireDns();
+        retireBuffer.clear();
+        // The table visits only flows idle long enough for their protocol (see lookup).
+        table.forEachDue(now, idleEnough);
         if (table.size() - retireBuffer.size() > maxLiveFlows) {
             // Still too many: also retire the longest idle, down to three quarters of the bound.
             List<Flow> all = new ArrayList<>(table.size());
@@ -419,7 +453,7 @@ final class AnalysisEngine implements PacketHandler {
                 findings.add(new Finding(rule, rule.defaultSeverity(), f.findingData[at], f.findingData[at + 1],
                         instant(f.findingData[at + 2]), flowText, rule.description()));
             }
-            findings.sort(Comparator.comparing(Finding::severity).reversed());
+            findings.sort(FindingOrder.SEVERITY);
         }
         String protocol = f.protocol == Flow.TCP ? "TCP" : f.protocol == Flow.UDP ? "UDP" : "ICMP";
         String state = null;
@@ -1306,7 +1340,7 @@ final class AnalysisEngine implements PacketHandler {
     /** The kept flow summaries, most interesting first. */
     List<FlowSummary> flows() {
         List<Retired> kept = new ArrayList<>(summaries);
-        kept.sort((x, y) -> Retired.compare(y, x));
+        kept.sort(RetiredOrder.DESCENDING);
         List<FlowSummary> out = new ArrayList<>(kept.size());
         for (Retired r : kept) {
             out.add(summarize(r.flow(), r.source()));

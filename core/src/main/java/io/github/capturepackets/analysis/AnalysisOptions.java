@@ -35,12 +35,13 @@ public record AnalysisOptions(Set<Rule> failOn, Map<Rule, Long> thresholds, doub
         Objects.requireNonNull(dnsTimeout, "dnsTimeout");
         failOn = failOn.isEmpty() ? Collections.unmodifiableSet(EnumSet.noneOf(Rule.class))
                 : Collections.unmodifiableSet(EnumSet.copyOf(failOn));
-        thresholds.forEach((rule, value) -> {
+        for (Map.Entry<Rule, Long> threshold : thresholds.entrySet()) {
+            Long value = threshold.getValue();
             if (value == null || value < 0) {
-                throw new IllegalArgumentException("Threshold for rule " + rule.id() + " must be 0 or more, was "
-                        + value + ". Use 0 to fail on the first occurrence.");
+                throw new IllegalArgumentException("Threshold for rule " + threshold.getKey().id()
+                        + " must be 0 or more, was " + value + ". Use 0 to fail on the first occurrence.");
             }
-        });
+        }
         thresholds = thresholds.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(thresholds));
         if (maxRetransmissionRate > 1) {
             throw new IllegalArgumentException("maxRetransmissionRate is a fraction from 0 to 1 (0.02 for 2 %), was "

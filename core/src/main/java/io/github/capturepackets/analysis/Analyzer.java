@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -171,10 +170,13 @@ public final class Analyzer {
             }
             verdicts.add(finding);
         }
-        verdicts.sort(Comparator.comparing(Finding::severity).reversed()
-                .thenComparing(Comparator.comparingLong(Finding::count).reversed()));
-        Verdict verdict = failed ? Verdict.FAIL
-                : verdicts.stream().anyMatch(f -> f.severity().atLeast(Severity.WARN)) ? Verdict.WARN : Verdict.PASS;
+        verdicts.sort(FindingOrder.SEVERITY_THEN_COUNT);
+        Verdict verdict = failed ? Verdict.FAIL : Verdict.PASS;
+        for (Finding f : verdicts) {
+            if (verdict == Verdict.PASS && f.severity().atLeast(Severity.WARN)) {
+                verdict = Verdict.WARN;
+            }
+        }
 
         Instant start = engine.packets == 0 ? null : instant(engine.firstNanos);
         Instant end = engine.packets == 0 ? null : instant(engine.lastNanos);

@@ -19,8 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
-import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /** {@code capture-packets analyze}: verdicts, findings and reports for one or more captures. */
 final class AnalyzeCommand {
@@ -44,7 +42,10 @@ final class AnalyzeCommand {
         String json = parsed.single("--json");
         String html = parsed.single("--html");
         String markdown = parsed.single("--markdown");
-        long toStdout = Stream.of(json, html, markdown).filter("-"::equals).count();
+        int toStdout = 0;
+        for (String target : new String[] {json, html, markdown}) {
+            toStdout += "-".equals(target) ? 1 : 0;
+        }
         if (toStdout > 1) {
             throw new UsageException("Only one report can go to stdout ('-'), got " + toStdout
                     + ". Write the others to files.");
@@ -68,12 +69,18 @@ final class AnalyzeCommand {
                     + "before the damage (rule capture.incomplete; add --fail-on capture.incomplete to fail on it).");
         }
 
-        write(json, "JSON", () -> Reports.json(report), out);
-        write(html, "HTML", () -> Reports.html(report), out);
+        if (json != null) {
+            write(json, "JSON", Reports.json(report), out);
+        }
+        if (html != null) {
+            write(html, "HTML", Reports.html(report), out);
+        }
         boolean summaryOnStdout = !quiet && toStdout == 0;
         // The Markdown summary is rendered once even when it goes both to a file and to stdout.
         String summary = markdown != null || summaryOnStdout ? Reports.markdown(report) : null;
-        write(markdown, "Markdown", () -> summary, out);
+        if (markdown != null) {
+            write(markdown, "Markdown", summary, out);
+        }
         if (summaryOnStdout) {
             print(out, summary);
         }
@@ -185,12 +192,9 @@ final class AnalyzeCommand {
         }
     }
 
-    private static void write(String target, String kind, Supplier<String> render, PrintStream out)
-            throws UsageException {
-        if (target == null) {
-            return;
-        }
-        String text = render.get();
+    // Plain code rather than lambdas and streams in the CLI's path, here as in the analysis: the first lambda of a
+    // run links the method-handle machinery, a few milliseconds of every run on a JVM that has not compiled it.
+    private static void write(String target, String kind, String text, PrintStream out) throws UsageException {
         if (target.equals("-")) {
             print(out, text);
             return;

@@ -84,7 +84,12 @@ final class Arguments {
     }
 
     boolean has(String name) {
-        return options.stream().anyMatch(option -> option.name().equals(name));
+        for (Option option : options) {
+            if (option.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     List<String> all(String name) {

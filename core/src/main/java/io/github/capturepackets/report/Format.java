@@ -139,7 +139,10 @@ final class Format {
     static String severityCounts(List<Finding> findings) {
         StringJoiner joined = new StringJoiner(", ");
         for (Severity severity : new Severity[] {Severity.ERROR, Severity.WARN, Severity.NOTE, Severity.CHAT}) {
-            long rules = findings.stream().filter(f -> f.severity() == severity).count();
+            long rules = 0;
+            for (Finding f : findings) {
+                rules += f.severity() == severity ? 1 : 0;
+            }
             if (rules > 0) {
                 joined.add(switch (severity) {
                     case ERROR -> plural(rules, "error", "errors");
