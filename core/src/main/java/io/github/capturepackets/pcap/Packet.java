@@ -10,7 +10,8 @@ import java.util.Arrays;
  * <p>All accessors return primitives and allocate nothing, so the analysis loop stays garbage-free. The
  * instance and its {@link #data()} array are only valid until the reader moves on (the end of
  * {@link PacketHandler#onPacket} or the next {@link CaptureReader#next()}); copy the fields you keep, or call
- * {@link #copy()}.
+ * {@link #copy()}. A packet, copies included, is for one thread at a time: the TCP option accessors read the
+ * options from the packet's bytes the first time one of them is called.
  *
  * <p>Addresses are held as two longs each (the 128-bit IPv6 address, high and low halves); IPv4 addresses are
  * mapped as {@code ::ffff:a.b.c.d}, so {@code (srcHi, srcLo)} is the same key for both families. Fields of a
