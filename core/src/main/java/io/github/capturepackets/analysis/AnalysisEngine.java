@@ -300,8 +300,9 @@ final class AnalysisEngine implements PacketHandler {
         return peakLiveFlows;
     }
 
-    // Classes rather than lambdas (as everywhere on the analysis's path): the first lambda of a run links the
-    // method-handle machinery, milliseconds on the analysis thread of a JVM that has not compiled it.
+    // Classes rather than lambdas on the analysis's path: the first lambda of a run links the method-handle
+    // machinery, milliseconds on the analysis thread of a JVM that has not compiled it. (The branch of sweep() for
+    // more live flows than the bound keeps its lambdas: it runs rarely, and costs far more than that when it does.)
 
     /** Collects into the retire buffer the flows the sweep may retire. */
     private final Consumer<Flow> idleEnough = new Consumer<>() {
@@ -1056,8 +1057,12 @@ final class AnalysisEngine implements PacketHandler {
     }
 
     private static String nameOrUnknown(byte[] d, int o, int n) {
-        String name = Payloads.dnsQuestionName(d, o, n);
-        return name == null ? "(no question)" : name;
+        return detailName(Payloads.dnsQuestionName(d, o, n));
+    }
+
+    /** A DNS finding's detail: the question name, or a placeholder for a message without a readable one. */
+    private static String detailName(String questionName) {
+        return questionName == null ? "(no question)" : questionName;
     }
 
     private void expireDns() {
@@ -1082,7 +1087,7 @@ final class AnalysisEngine implements PacketHandler {
                 t.firstFlow = flowText(q.flow, q.clientSide);
             }
         }
-        t.detail(q.name == null ? "(no question)" : q.name);
+        t.detail(detailName(q.name));
         if (live) {
             q.flow.addFinding(Rule.DNS_UNANSWERED, q.frame, q.nanos);
         }
@@ -1115,7 +1120,7 @@ final class AnalysisEngine implements PacketHandler {
             }
             nxdomainCounted(e, noise);
             Map<String, long[]> names = noise ? noiseNames : realNames;
-            String detail = nxdomainDetail(e);
+            String detail = detailName(e.name);
             long[] count = names.get(detail);
             if (count == null) {
                 count = new long[1];
@@ -1154,11 +1159,7 @@ final class AnalysisEngine implements PacketHandler {
 
     private void nxdomainFinding(NxEvent e, boolean searchNoise) {
         nxdomainCounted(e, searchNoise);
-        tally(searchNoise ? Rule.DNS_SEARCH_NXDOMAIN : Rule.DNS_NXDOMAIN).detail(nxdomainDetail(e), 1);
-    }
-
-    private static String nxdomainDetail(NxEvent e) {
-        return e.name == null ? "(no question)" : e.name;
+        tally(searchNoise ? Rule.DNS_SEARCH_NXDOMAIN : Rule.DNS_NXDOMAIN).detail(detailName(e.name), 1);
     }
 
     /** An NXDOMAIN answer's count, first occurrence and flow finding; its detail (the name) is the caller's. */

@@ -284,15 +284,15 @@ final class Flow {
 
         /** Keeps [start, end) for later; false when too many holes are open (the message is then given up). */
         boolean addOutOfOrder(int start, int end) {
+            if (outOfOrderRanges == MAX_OUT_OF_ORDER_RANGES) {
+                return false;
+            }
             if (outOfOrder == null) {
                 outOfOrder = new int[2 * MAX_OUT_OF_ORDER_RANGES];
             }
             int at = 0;
             while (at < outOfOrderRanges && TcpSequenceAnalysis.lt(outOfOrder[2 * at], start)) {
                 at++;
-            }
-            if (outOfOrderRanges == MAX_OUT_OF_ORDER_RANGES) {
-                return false;
             }
             System.arraycopy(outOfOrder, 2 * at, outOfOrder, 2 * at + 2, 2 * (outOfOrderRanges - at));
             outOfOrder[2 * at] = start;
