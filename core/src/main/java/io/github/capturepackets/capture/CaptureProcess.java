@@ -13,6 +13,12 @@ interface CaptureProcess {
     /** Asks tcpdump to stop (SIGTERM), so it flushes and prints its counters. Must not block for long. */
     void terminate() throws Exception;
 
+    /**
+     * Asks tcpdump for its counters so far (SIGUSR1) without stopping it; they arrive on standard error as one
+     * line. Must not block for long.
+     */
+    void requestStatistics() throws Exception;
+
     /** Ends it without ceremony, after {@link #terminate()} did not work in time; releases the streams. */
     void kill();
 

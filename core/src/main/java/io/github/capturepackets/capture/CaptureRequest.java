@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param filter           a BPF filter for tcpdump, or empty for everything
  * @param captureInterface the interface tcpdump listens on ({@code any} sees both eth0 and lo)
  * @param snapLength       bytes kept per packet (0: tcpdump's default, the whole packet)
+ * @param bufferSize       tcpdump's kernel ring per pod in KiB ({@code tcpdump -B}); a burst larger than the ring
+ *                         is dropped by the kernel and reported. The memory is the kernel's, per capture
  * @param limits           duration, size and packet limits per pod
  * @param startTimeout     how long to wait for a capture container to run before failing
  * @param outputDirectory  where pcap files are written
@@ -25,13 +27,19 @@ import java.util.Objects;
  *                         for this process's own
  */
 public record CaptureRequest(String name, List<CaptureTarget> targets, CaptureMode mode, String image,
-        PullPolicy pullPolicy, String filter, String captureInterface, int snapLength, CaptureLimits limits,
+        PullPolicy pullPolicy, String filter, String captureInterface, int snapLength, int bufferSize, CaptureLimits limits,
         Duration startTimeout, Path outputDirectory, String networkNamespace) {
 
     /** A pinned image that has tcpdump; override it for air-gapped clusters and private registries. */
     public static final String DEFAULT_IMAGE = "docker.io/nicolaka/netshoot:v0.13";
     public static final Duration DEFAULT_MAX_DURATION = Duration.ofMinutes(30);
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+    /** tcpdump's ring per pod in KiB, chosen by measurement (docs/capture-engine.md). */
+    public static final int DEFAULT_BUFFER_SIZE = 65536;
+    /** The smallest ring accepted: tcpdump needs room for a few full frames. */
+    public static final int MIN_BUFFER_SIZE = 1024;
+    /** The largest ring accepted (1 GiB); the ring is memory on the target's node. */
+    public static final int MAX_BUFFER_SIZE = 1048576;
 
     public CaptureRequest {
         Objects.requireNonNull(mode, "mode");
@@ -62,6 +70,10 @@ public record CaptureRequest(String name, List<CaptureTarget> targets, CaptureMo
         }
         if (snapLength < 0 || snapLength > 262144) {
             problems.add("snap length " + snapLength + " is out of range: use 0 (whole packets) up to 262144");
+        }
+        if (bufferSize < MIN_BUFFER_SIZE || bufferSize > MAX_BUFFER_SIZE) {
+            problems.add("bufferSize " + bufferSize + " KiB is out of range: use " + MIN_BUFFER_SIZE + " to "
+                    + MAX_BUFFER_SIZE + " KiB (tcpdump -B; default " + DEFAULT_BUFFER_SIZE + ")");
         }
         if (limits.maxDuration() == null || limits.maxDuration().isNegative() || limits.maxDuration().isZero()) {
             problems.add("max duration must be positive, was " + limits.maxDuration());
@@ -98,6 +110,7 @@ public record CaptureRequest(String name, List<CaptureTarget> targets, CaptureMo
         private String filter = "";
         private String captureInterface = "any";
         private int snapLength;
+        private int bufferSize = DEFAULT_BUFFER_SIZE;
         private CaptureLimits limits = new CaptureLimits(DEFAULT_MAX_DURATION, 0, 0, 0);
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private Path outputDirectory = Path.of("target", "capture-packets");
@@ -146,6 +159,12 @@ public record CaptureRequest(String name, List<CaptureTarget> targets, CaptureMo
             return this;
         }
 
+        /** tcpdump's kernel ring per pod, in KiB ({@code tcpdump -B}). */
+        public Builder bufferSize(int value) {
+            bufferSize = value;
+            return this;
+        }
+
         public Builder limits(CaptureLimits value) {
             limits = value;
             return this;
@@ -168,7 +187,7 @@ public record CaptureRequest(String name, List<CaptureTarget> targets, CaptureMo
 
         public CaptureRequest build() {
             return new CaptureRequest(name, targets, mode, image, pullPolicy, filter, captureInterface, snapLength,
-                    limits, startTimeout, outputDirectory, networkNamespace);
+                    bufferSize, limits, startTimeout, outputDirectory, networkNamespace);
         }
     }
 }

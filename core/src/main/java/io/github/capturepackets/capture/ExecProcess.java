@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -15,8 +16,8 @@ import java.util.function.LongFunction;
 
 /**
  * tcpdump started through {@code pods/exec} in a container: its standard output (the pcap) and error stream back
- * over the API server. The shell prints its PID first, then execs {@code timeout ... tcpdump}, so the PID belongs
- * to tcpdump's supervisor; a second exec sends it SIGTERM (busybox has no pkill).
+ * over the API server. The shell prints tcpdump's PID first ({@link TcpdumpCommand#shellCommand}); a second exec
+ * sends it SIGTERM to stop or SIGUSR1 for its counters so far (busybox has no pkill).
  */
 final class ExecProcess implements CaptureProcess {
     private static final long KILL_EXEC_TIMEOUT_MILLIS = 10_000;
@@ -39,20 +40,16 @@ final class ExecProcess implements CaptureProcess {
     }
 
     /**
-     * @param tcpdumpCommand the tcpdump command, already wrapped in its time limit
+     * @param limit          the hard time limit, kept inside the container
+     * @param tcpdumpCommand the tcpdump command
      * @param pidSource      waits up to the given milliseconds for the PID the shell printed (from stderr)
      */
     static ExecProcess start(KubernetesClient client, String namespace, String pod, String container,
-            List<String> tcpdumpCommand, LongFunction<String> pidSource) {
+            Duration limit, List<String> tcpdumpCommand, LongFunction<String> pidSource) {
         ExecWatch watch = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
                 // No readiness wait: an unready pod is exactly the kind a test may need to look at.
-                .withReadyWaitTimeout(0).redirectingOutput().redirectingError().exec("sh", "-c", shellCommand(tcpdumpCommand));
+                .withReadyWaitTimeout(0).redirectingOutput().redirectingError().exec("sh", "-c", TcpdumpCommand.shellCommand(limit, tcpdumpCommand));
         return new ExecProcess(client, namespace, pod, container, watch, pidSource);
-    }
-
-    /** {@code echo "capture-packets-pid $$" >&2; exec COMMAND}. */
-    static String shellCommand(List<String> tcpdumpCommand) {
-        return "echo \"" + TcpdumpStderr.PID_PREFIX + "$$\" >&2; exec " + TcpdumpCommand.shellLine(tcpdumpCommand);
     }
 
     @Override
@@ -68,6 +65,11 @@ final class ExecProcess implements CaptureProcess {
     @Override
     public void terminate() throws Exception {
         signal("TERM");
+    }
+
+    @Override
+    public void requestStatistics() throws Exception {
+        signal("USR1");
     }
 
     private void signal(String signal) throws Exception {

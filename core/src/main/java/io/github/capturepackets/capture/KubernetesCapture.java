@@ -301,7 +301,7 @@ final class KubernetesCapture {
             long deadline = System.nanoTime() + request.startTimeout().toNanos();
             String container = targetContainer(pod, target);
             PodRecorder recorder = new PodRecorder(ns, podName, container, request.mode(), uid, base(ns, podName),
-                    request.limits(), executor);
+                    request.limits(), request.bufferSize(), executor);
             try {
                 Duration remaining = request.limits().maxDuration().minus(Duration.between(started, Instant.now()));
                 if (remaining.isNegative() || remaining.isZero()) {
@@ -331,11 +331,11 @@ final class KubernetesCapture {
                     }
                 }
                 String nodePodNamespace = ns;
-                List<String> command = TcpdumpCommand.withTimeLimit(remaining,
-                        TcpdumpCommand.tcpdump("tcpdump", request.captureInterface(), request.snapLength(), filter));
+                List<String> command = TcpdumpCommand.tcpdump("tcpdump", request.captureInterface(),
+                        request.snapLength(), request.bufferSize(), filter);
                 ExecProcess process;
                 try {
-                    process = ExecProcess.start(client, nodePodNamespace, execPod, execContainer, command,
+                    process = ExecProcess.start(client, nodePodNamespace, execPod, execContainer, remaining, command,
                             millis -> awaitPid(recorder, millis));
                 } catch (KubernetesClientException e) {
                     throw new CaptureException(describeApiFailure(e, "exec into " + ns + "/" + execPod, ns), e);
@@ -371,7 +371,7 @@ final class KubernetesCapture {
             String lower = said.toLowerCase(Locale.ROOT);
             if (lower.contains("not found") || lower.contains("no such file")) {
                 return ". The image " + (request.mode() == CaptureMode.EXEC ? "of the target container" : "'"
-                        + request.image() + "'") + " needs sh, timeout, kill and tcpdump (for example "
+                        + request.image() + "'") + " needs sh, sleep, kill and tcpdump (for example "
                         + CaptureRequest.DEFAULT_IMAGE + ")";
             }
             if (lower.contains("permission") || lower.contains("not permitted")) {
@@ -502,7 +502,7 @@ final class KubernetesCapture {
         }
 
         private String imageAdvice() {
-            return "Set an image the nodes can pull that has sh, sleep, timeout, kill and tcpdump (air-gapped or "
+            return "Set an image the nodes can pull that has sh, sleep, kill and tcpdump (air-gapped or "
                     + "private registries: mirror " + CaptureRequest.DEFAULT_IMAGE + " and set it as the capture "
                     + "image; add an imagePullSecret to the pod's service account if the registry needs one).";
         }
@@ -737,7 +737,7 @@ final class KubernetesCapture {
                 String ns = pod.getMetadata().getNamespace();
                 PodRecorder failed = new PodRecorder(ns, pod.getMetadata().getName(), "", request.mode(),
                         pod.getMetadata().getUid(), base(ns, pod.getMetadata().getName()), request.limits(),
-                        executor);
+                        request.bufferSize(), executor);
                 failed.problem("the pod appeared during the session but its capture could not start: "
                         + e.getMessage());
                 byUid.put(pod.getMetadata().getUid(), failed);

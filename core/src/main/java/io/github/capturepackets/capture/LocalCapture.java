@@ -59,9 +59,10 @@ final class LocalCapture {
                 command.addAll(List.of("ip", "netns", "exec", netns));
             }
             command.addAll(TcpdumpCommand.withTimeLimit(request.limits().maxDuration(),
-                    TcpdumpCommand.tcpdump(tcpdump.toString(), iface, request.snapLength(), request.filter())));
+                    TcpdumpCommand.tcpdump(tcpdump.toString(), iface, request.snapLength(), request.bufferSize(),
+                            request.filter())));
             PodRecorder recorder = new PodRecorder("", label, "", CaptureMode.LOCAL, label,
-                    directory.resolve(safe(label)), request.limits(), executor);
+                    directory.resolve(safe(label)), request.limits(), request.bufferSize(), executor);
             Process process;
             try {
                 process = new ProcessBuilder(command).start();
@@ -114,7 +115,10 @@ final class LocalCapture {
         }
     }
 
-    /** A tcpdump child process. SIGTERM goes to timeout, which passes it on to tcpdump. */
+    /**
+     * A tcpdump child process under {@code timeout}. SIGTERM goes to timeout, which passes it on to tcpdump; SIGUSR1
+     * goes to tcpdump itself (timeout would die of it).
+     */
     private record LocalProcess(Process process) implements CaptureProcess {
         @Override
         public InputStream pcap() {
@@ -130,6 +134,22 @@ final class LocalCapture {
         public void terminate() {
             // Through the handle: Process.destroy() would also close our ends of the pipes and lose the counters.
             process.toHandle().destroy();
+        }
+
+        @Override
+        public void requestStatistics() throws IOException, InterruptedException {
+            ProcessHandle tcpdump = process.descendants()
+                    .filter(p -> p.info().command().map(c -> c.endsWith("/tcpdump") || c.equals("tcpdump"))
+                            .orElse(false))
+                    .findFirst().orElseThrow(() -> new CaptureException("tcpdump is no longer running under "
+                            + process.pid() + ", so its counters cannot be read"));
+            Process kill = new ProcessBuilder("kill", "-USR1", Long.toString(tcpdump.pid()))
+                    .redirectErrorStream(true).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                kill.destroyForcibly();
+                throw new CaptureException("kill -USR1 " + tcpdump.pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
 
         @Override

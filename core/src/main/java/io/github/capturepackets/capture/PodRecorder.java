@@ -18,12 +18,17 @@ import java.util.concurrent.TimeoutException;
  */
 final class PodRecorder {
     static final long STOP_GRACE_MILLIS = 5_000;
+    /** How long a slice's end waits for tcpdump's counters (one exec round trip in the cluster modes). */
+    static final long STATISTICS_WAIT_MILLIS = 5_000;
+    /** A slice opening within this long of a reading starts from it instead of asking again. */
+    static final long RECENT_READING_MILLIS = 1_000;
 
     final String namespace;
     final String pod;
     final String container;
     final CaptureMode mode;
     final String key;
+    private final int bufferKib;
     private final PcapStreamSink sink;
     private final TcpdumpStderr stderr = new TcpdumpStderr();
     private final ExecutorService executor;
@@ -34,6 +39,7 @@ final class PodRecorder {
     private volatile boolean stopRequested;
     private volatile boolean stopped;
     private volatile long endedNanos;
+    private volatile String statisticsFailure;
     private PodCapture result;
 
     /**
@@ -41,7 +47,8 @@ final class PodRecorder {
      * @param base the pcap file path without extension
      */
     PodRecorder(String namespace, String pod, String container, CaptureMode mode, String key, Path base,
-            CaptureLimits limits, ExecutorService executor) {
+            CaptureLimits limits, int bufferKib, ExecutorService executor) {
+        this.bufferKib = bufferKib;
         this.namespace = namespace;
         this.pod = pod;
         this.container = container;
@@ -166,9 +173,7 @@ final class PodRecorder {
                         + (stderr.text().isEmpty() ? "" : "; tcpdump said: " + stderr.text()));
             } else {
                 if (counters.droppedByKernel() > 0) {
-                    reasons.add("the kernel dropped " + counters.droppedByKernel()
-                            + " packets before tcpdump read them (raise the snap length limit or the filter's "
-                            + "selectivity)");
+                    reasons.add(dropReason(counters, "while it ran"));
                 }
                 if (sink.limitReason() == null && counters.captured() > sink.packets()) {
                     reasons.add("tcpdump captured " + counters.captured() + " packets but only " + sink.packets()
@@ -180,22 +185,102 @@ final class PodRecorder {
                 reasons.isEmpty(), reasons.isEmpty() ? null : String.join("; ", reasons));
     }
 
-    /** A slice's entry for this pod. */
-    PodCapture sliceResult(PcapStreamSink.SliceTap tap) {
+    /**
+     * The kernel's drops, in words that name the pod, the count, the cause and the fix. In immediate mode the ring
+     * is cut into frames of the snap length, so a smaller snap length holds more packets in the same memory.
+     */
+    String dropReason(TcpdumpCounters counters, String when) {
+        return "the kernel dropped " + counters.droppedByKernel() + " of " + counters.receivedByFilter()
+                + " packets " + when + " before tcpdump in " + displayName() + " read them: its " + bufferKib
+                + " KiB ring was full, so these packets are missing from the capture, not lost on the network. "
+                + "Raise bufferSize (capturepackets.bufferSize, tcpdump -B; now " + bufferKib + " KiB), capture "
+                + "less with a filter, or lower the snap length (more packets fit in the same ring)";
+    }
+
+    /**
+     * Asks tcpdump for its counters (SIGUSR1) and waits, bounded, for the answer: the first reading after the
+     * request, or tcpdump's closing counters if it ended. Null when neither arrived.
+     */
+    private TcpdumpCounters readCounters() {
+        CaptureProcess running = process;
+        if (running == null) {
+            return null;
+        }
+        long before = stderr.readings();
+        if (!pcapReader.isDone()) {
+            try {
+                running.requestStatistics();
+            } catch (Exception e) {
+                // The slice says its counters are unknown, with this cause; the capture itself carries on.
+                statisticsFailure = e.getMessage();
+            }
+        }
+        try {
+            return stderr.awaitReading(before, STATISTICS_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** One slice's view of this pod: its file, and tcpdump's counters when the window opened (null: unknown). */
+    record Window(PcapStreamSink.SliceTap tap, TcpdumpCounters baseline) {
+    }
+
+    /**
+     * Opens a slice from {@code start} with the counters it starts from: a reading of the last second (the previous
+     * test's end, in a sequential suite), else a fresh one, taken before the window's traffic can begin, so its
+     * drops are never counted short.
+     */
+    Window openSlice(Path file, Instant start) throws IOException {
+        PcapStreamSink.SliceTap tap = sink.openSlice(file, start);
+        TcpdumpCounters baseline = stderr.recentReading(RECENT_READING_MILLIS);
+        if (baseline == null && process != null) {
+            baseline = readCounters();
+        }
+        return new Window(tap, baseline);
+    }
+
+    /**
+     * Ends a slice at {@code end}: waits (bounded) for packets still in flight, then reads tcpdump's counters, so
+     * the slice's entry carries the kernel drops and packets of its own window.
+     */
+    PodCapture closeSlice(Window window, Instant end, long quietMillis, long boundMillis) {
         List<String> reasons = new ArrayList<>();
+        try {
+            sink.closeSlice(window.tap(), end, quietMillis, boundMillis);
+        } catch (IOException e) {
+            reasons.add("the slice could not be written: " + e.getMessage());
+        }
+        TcpdumpCounters counters = null;
+        if (process != null) {
+            TcpdumpCounters last = readCounters();
+            // Without a starting reading, count from tcpdump's start: drops are then possibly early, never missed.
+            TcpdumpCounters first = window.baseline() != null ? window.baseline() : new TcpdumpCounters(0, 0, 0);
+            if (last == null) {
+                String cause = statisticsFailure;
+                reasons.add("tcpdump's counters for this window did not arrive within "
+                        + STATISTICS_WAIT_MILLIS / 1000 + " s" + (cause == null ? "" : " (" + cause + ")")
+                        + ", so packets dropped by the kernel cannot be ruled out");
+            } else {
+                counters = new TcpdumpCounters(Math.max(0, last.captured() - first.captured()),
+                        Math.max(0, last.receivedByFilter() - first.receivedByFilter()),
+                        Math.max(0, last.droppedByKernel() - first.droppedByKernel()));
+                if (counters.droppedByKernel() > 0) {
+                    reasons.add(dropReason(counters, "in this window"));
+                }
+            }
+        }
         PodCapture whole = snapshot();
         if (!whole.complete() && whole.incompleteReason() != null) {
             reasons.add(whole.incompleteReason());
         }
+        PcapStreamSink.SliceTap tap = window.tap();
         if (tap.problem() != null) {
             reasons.add(tap.problem());
         }
         return new PodCapture(namespace, pod, container, mode, tap.written() ? List.of(tap.file()) : List.of(),
-                tap.packets(), tap.written() ? tap.bytes() : 0, null, reasons.isEmpty(),
+                tap.packets(), tap.written() ? tap.bytes() : 0, counters, reasons.isEmpty(),
                 reasons.isEmpty() ? null : String.join("; ", reasons));
-    }
-
-    PcapStreamSink.SliceTap openSlice(Path file, Instant start) throws IOException {
-        return sink.openSlice(file, start);
     }
 }

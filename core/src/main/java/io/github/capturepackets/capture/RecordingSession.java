@@ -231,7 +231,7 @@ abstract class RecordingSession implements CaptureSession {
         private final String name;
         private final Path sliceDirectory;
         private final Instant start;
-        private final Map<PodRecorder, PcapStreamSink.SliceTap> taps = new LinkedHashMap<>();
+        private final Map<PodRecorder, PodRecorder.Window> taps = new LinkedHashMap<>();
         private CaptureResult sliceResult;
 
         SliceImpl(String name, Path sliceDirectory, Instant start) {
@@ -258,7 +258,7 @@ abstract class RecordingSession implements CaptureSession {
         }
 
         private boolean taken(Path path) {
-            return taps.values().stream().anyMatch(t -> t.file().equals(path));
+            return taps.values().stream().anyMatch(t -> t.tap().file().equals(path));
         }
 
         @Override
@@ -269,17 +269,11 @@ abstract class RecordingSession implements CaptureSession {
             Instant end = Instant.now();
             openSlices.remove(this);
             List<CompletableFuture<PodCapture>> ends = new ArrayList<>();
-            for (Map.Entry<PodRecorder, PcapStreamSink.SliceTap> entry : taps.entrySet()) {
+            for (Map.Entry<PodRecorder, PodRecorder.Window> entry : taps.entrySet()) {
                 PodRecorder recorder = entry.getKey();
-                PcapStreamSink.SliceTap tap = entry.getValue();
-                Supplier<PodCapture> close = () -> {
-                    try {
-                        recorder.sink().closeSlice(tap, end, SLICE_QUIET_MILLIS, SLICE_FLUSH_BOUND_MILLIS);
-                    } catch (IOException e) {
-                        recorder.problem("slice '" + name + "' could not be written: " + e.getMessage());
-                    }
-                    return recorder.sliceResult(tap);
-                };
+                PodRecorder.Window window = entry.getValue();
+                Supplier<PodCapture> close = () -> recorder.closeSlice(window, end, SLICE_QUIET_MILLIS,
+                        SLICE_FLUSH_BOUND_MILLIS);
                 // In parallel, so twenty pods wait for in-flight packets once, not twenty times.
                 ends.add(executor.isShutdown() ? CompletableFuture.completedFuture(close.get())
                         : CompletableFuture.supplyAsync(close, executor));

@@ -9,6 +9,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,12 +23,24 @@ final class TcpdumpStderr {
     static final String PID_PREFIX = "capture-packets-pid ";
     private static final Pattern COUNTER = Pattern.compile(
             "^(\\d+) packets? (captured|received by filter|dropped by kernel|dropped by interface)$");
+    /**
+     * What tcpdump prints on SIGUSR1 without stopping: one line, counters since it started, for example
+     * {@code tcpdump: 12 packets captured, 15 packets received by filter, 3 packets dropped by kernel}, with
+     * {@code , N packets dropped by interface} appended when the interface counted drops.
+     */
+    private static final Pattern STATISTICS = Pattern.compile("^(?:\\S+:)?\\s*(\\d+) packets? captured,\\s*(\\d+) "
+            + "packets? received by filter,\\s*(\\d+) packets? dropped by kernel(?:,\\s*(\\d+) packets? dropped by interface)?$");
     private static final int KEPT_LINES = 40;
+    /** Readings kept for slices that are still open (each looks up the first reading after its request). */
+    private static final int KEPT_READINGS = 256;
 
     private final Deque<String> lines = new ArrayDeque<>();
     private long captured = -1;
     private long received = -1;
     private long dropped = -1;
+    private final NavigableMap<Long, TcpdumpCounters> readings = new TreeMap<>();
+    private long readingCount;
+    private long lastReadingNanos;
     private boolean listening;
     private boolean ended;
     private String pid;
@@ -53,6 +68,18 @@ final class TcpdumpStderr {
         }
         if (line.startsWith(PID_PREFIX)) {
             pid = line.substring(PID_PREFIX.length()).strip();
+            notifyAll();
+            return;
+        }
+        Matcher info = STATISTICS.matcher(line);
+        if (info.matches()) {
+            long interfaceDrops = info.group(4) == null ? 0 : Long.parseLong(info.group(4));
+            readings.put(++readingCount, new TcpdumpCounters(Long.parseLong(info.group(1)),
+                    Long.parseLong(info.group(2)), Long.parseLong(info.group(3)) + interfaceDrops));
+            lastReadingNanos = System.nanoTime();
+            if (readings.size() > KEPT_READINGS) {
+                readings.pollFirstEntry();
+            }
             notifyAll();
             return;
         }
@@ -120,6 +147,46 @@ final class TcpdumpStderr {
             wait(left);
         }
         return pid;
+    }
+
+    /** How many statistics readings (SIGUSR1 lines) arrived so far: a reading requested now gets a later number. */
+    synchronized long readings() {
+        return readingCount;
+    }
+
+    /**
+     * The first statistics reading numbered above {@code after}, waiting for it up to the timeout; after tcpdump
+     * ended, its closing counters (they are at least as late). Null when neither arrived in time.
+     */
+    synchronized TcpdumpCounters awaitReading(long after, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            Map.Entry<Long, TcpdumpCounters> next = readings.higherEntry(after);
+            if (next != null) {
+                return next.getValue();
+            }
+            if (ended) {
+                return counters();
+            }
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                return null;
+            }
+            wait(left);
+        }
+    }
+
+    /** The latest reading if it arrived within {@code maxAgeMillis}, else null. */
+    synchronized TcpdumpCounters recentReading(long maxAgeMillis) {
+        if (readings.isEmpty() || System.nanoTime() - lastReadingNanos > maxAgeMillis * 1_000_000L) {
+            return null;
+        }
+        return readings.lastEntry().getValue();
+    }
+
+    /** The latest reading, or null before the first. */
+    synchronized TcpdumpCounters latestReading() {
+        return readings.isEmpty() ? null : readings.lastEntry().getValue();
     }
 
     synchronized boolean listening() {

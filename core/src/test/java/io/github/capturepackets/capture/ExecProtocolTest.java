@@ -21,9 +21,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The command the cluster modes run through {@code pods/exec} ({@code sh -c 'echo pid; exec timeout ... tcpdump'}),
- * run here with the real tcpdump under a plain POSIX sh and under busybox (whose sh, timeout and kill the capture
- * images have), with the same recorder and the same stop protocol (SIGTERM to the printed PID).
+ * The command the cluster modes run through {@code pods/exec} ({@code sh -c 'tcpdump ... & echo pid; watchdog; wait'}),
+ * run here with the real tcpdump under a plain POSIX sh and under busybox (whose sh, sleep and kill the capture
+ * images have), with the same recorder and the same signals (SIGTERM and SIGUSR1 to the printed PID).
  */
 @DisplayName("The in-container capture command under sh and busybox")
 class ExecProtocolTest {
@@ -68,6 +68,13 @@ class ExecProtocolTest {
         }
 
         @Override
+        public void requestStatistics() throws Exception {
+            String pid = parser.awaitPid(5_000);
+            Process kill = new ProcessBuilder("sh", "-c", "kill -USR1 " + pid).start();
+            kill.waitFor(5, TimeUnit.SECONDS);
+        }
+
+        @Override
         public void kill() {
             process.toHandle().destroyForcibly();
         }
@@ -85,19 +92,27 @@ class ExecProtocolTest {
 
     private PodCapture capture(List<String> shell, String filter, Duration limit, int port, int packets,
             long waitMillis) throws Exception {
-        List<String> command = TcpdumpCommand.withTimeLimit(limit, TcpdumpCommand.tcpdump("tcpdump", "lo", 0, filter));
-        String line = ExecProcess.shellCommand(command);
+        PodRecorder recorder = start(shell, filter, limit);
+        LocalTraffic.sendUdp(port, "exec-protocol", packets);
+        Thread.sleep(waitMillis);
+        return recorder.stop();
+    }
+
+    /** Starts the in-container command under {@code shell} with its recorder, and waits until tcpdump listens. */
+    private PodRecorder start(List<String> shell, String filter, Duration limit) throws Exception {
+        String line = TcpdumpCommand.shellCommand(limit, TcpdumpCommand.tcpdump("tcpdump", "lo", 0,
+                CaptureRequest.DEFAULT_BUFFER_SIZE, filter));
         PodRecorder recorder = new PodRecorder("ns", "pod", "app", CaptureMode.EPHEMERAL, "uid",
                 output.resolve("pod-" + System.nanoTime()), new CaptureLimits(Duration.ofMinutes(1), 0, 0, 0),
-                executor);
+                CaptureRequest.DEFAULT_BUFFER_SIZE, executor);
         List<String> argv = new java.util.ArrayList<>(shell);
         argv.add(line);
         ProcessBuilder builder = new ProcessBuilder(argv);
         Path bin = output.resolve("bin");
         if (shell.get(0).equals(BUSYBOX.toString())) {
-            // The capture images are busybox: its timeout, kill and sleep come first on the PATH.
+            // The capture images are busybox: its kill and sleep come first on the PATH.
             Files.createDirectories(bin);
-            for (String applet : List.of("timeout", "kill", "sleep")) {
+            for (String applet : List.of("kill", "sleep")) {
                 Path link = bin.resolve(applet);
                 if (!Files.exists(link)) {
                     Files.createSymbolicLink(link, BUSYBOX);
@@ -109,17 +124,19 @@ class ExecProtocolTest {
         recorder.attach(new ShellProcess(process, recorder.stderr()));
         assertThat(recorder.stderr().awaitListening(10_000)).as(recorder.stderr().text()).isTrue();
         assertThat(recorder.stderr().awaitPid(1_000)).matches("\\d+");
-        LocalTraffic.sendUdp(port, "exec-protocol", packets);
-        Thread.sleep(waitMillis);
-        return recorder.stop();
+        return recorder;
+    }
+
+    private static List<String> shellArgv(String shell) {
+        assumeThat(Files.isExecutable(Path.of(shell))).as(shell + " is needed (apt-get install busybox)").isTrue();
+        return shell.endsWith("busybox") ? List.of(shell, "sh", "-c") : List.of(shell, "-c");
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/bin/sh", "/usr/bin/busybox"})
     @DisplayName("the PID line, a filter with shell metacharacters, the stop by SIGTERM and the closing counters work")
     void stopBySigterm(String shell) throws Exception {
-        assumeThat(Files.isExecutable(Path.of(shell))).as(shell + " is needed (apt-get install busybox)").isTrue();
-        List<String> sh = shell.endsWith("busybox") ? List.of(shell, "sh", "-c") : List.of(shell, "-c");
+        List<String> sh = shellArgv(shell);
         int port = LocalTraffic.freeUdpPort();
         PodCapture capture = capture(sh, "udp port " + port + " and !(host 10.255.255.1 or ip6) and len > 1",
                 Duration.ofMinutes(1), port, 5, 300);
@@ -129,19 +146,46 @@ class ExecProtocolTest {
         assertThat(LocalTraffic.tsharkCount(capture.files().get(0), "udp.port == " + port)).isEqualTo(5);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/bin/sh", "/usr/bin/busybox"})
+    @DisplayName("each slice gets tcpdump's counters of its own window (SIGUSR1 mid-capture), and tcpdump keeps running")
+    void countersPerWindow(String shell) throws Exception {
+        List<String> sh = shellArgv(shell);
+        int port = LocalTraffic.freeUdpPort();
+        PodRecorder recorder = start(sh, "udp port " + port, Duration.ofMinutes(1));
+        PodRecorder.Window first = recorder.openSlice(output.resolve("first.pcap"), java.time.Instant.now());
+        LocalTraffic.sendUdp(port, "first-window", 3);
+        PodCapture firstResult = recorder.closeSlice(first, java.time.Instant.now(), 150, 1_500);
+        PodRecorder.Window second = recorder.openSlice(output.resolve("second.pcap"), java.time.Instant.now());
+        LocalTraffic.sendUdp(port, "second-window", 5);
+        PodCapture secondResult = recorder.closeSlice(second, java.time.Instant.now(), 150, 1_500);
+        PodCapture whole = recorder.stop();
+
+        assertThat(firstResult.complete()).as(firstResult.incompleteReason()).isTrue();
+        assertThat(firstResult.counters()).as("counters of the first window").isNotNull();
+        assertThat(firstResult.counters().captured()).isEqualTo(3);
+        assertThat(firstResult.counters().droppedByKernel()).isZero();
+        assertThat(secondResult.complete()).as(secondResult.incompleteReason()).isTrue();
+        assertThat(secondResult.counters().captured()).isEqualTo(5);
+        assertThat(LocalTraffic.tsharkCount(secondResult.files().get(0), "udp.port == " + port)).isEqualTo(5);
+        assertThat(whole.counters()).as("closing counters after the readings").isNotNull();
+        assertThat(whole.counters().captured()).isEqualTo(8);
+    }
+
     @Test
-    @DisplayName("busybox's timeout ends tcpdump at the limit on its own, and the counters still arrive")
+    @DisplayName("busybox: the watchdog ends tcpdump at the limit on its own, and the counters still arrive")
     void busyboxTimeLimit() throws Exception {
         assumeThat(Files.isExecutable(BUSYBOX)).as("busybox is needed (apt-get install busybox)").isTrue();
         int port = LocalTraffic.freeUdpPort();
         long begin = System.nanoTime();
-        List<String> command = TcpdumpCommand.withTimeLimit(Duration.ofSeconds(2),
-                TcpdumpCommand.tcpdump("tcpdump", "lo", 0, "udp port " + port));
+        String line = TcpdumpCommand.shellCommand(Duration.ofSeconds(2),
+                TcpdumpCommand.tcpdump("tcpdump", "lo", 0, CaptureRequest.DEFAULT_BUFFER_SIZE, "udp port " + port));
         Path bin = output.resolve("bin");
         Files.createDirectories(bin);
-        Files.createSymbolicLink(bin.resolve("timeout"), BUSYBOX);
-        ProcessBuilder builder = new ProcessBuilder(BUSYBOX.toString(), "sh", "-c",
-                ExecProcess.shellCommand(command));
+        for (String applet : List.of("kill", "sleep")) {
+            Files.createSymbolicLink(bin.resolve(applet), BUSYBOX);
+        }
+        ProcessBuilder builder = new ProcessBuilder(BUSYBOX.toString(), "sh", "-c", line);
         builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         Process process = builder.start();
         TcpdumpStderr stderr = new TcpdumpStderr();
