@@ -47,6 +47,12 @@ public @interface CapturePackets {
     /** Bytes kept per packet; -1 defers to {@code capturepackets.snapLength}, else 0 (whole packets). */
     int snapLength() default -1;
 
+    /**
+     * tcpdump's kernel ring per pod in KiB ({@code tcpdump -B}): a burst larger than the ring is dropped by the kernel
+     * and reported as {@code capture.dropped}. -1 defers to {@code capturepackets.bufferSize}, else 65536 (64 MiB).
+     */
+    int bufferSize() default -1;
+
     /** Longest capture, as {@code 30s}, {@code 5m} or ISO-8601 {@code PT5M}. Default: {@code capturepackets.maxDuration}, else 30m. */
     String maxDuration() default "";
 

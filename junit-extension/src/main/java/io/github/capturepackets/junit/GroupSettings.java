@@ -37,6 +37,7 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
     static final String FILTER = PREFIX + "filter";
     static final String INTERFACE = PREFIX + "interface";
     static final String SNAP_LENGTH = PREFIX + "snapLength";
+    static final String BUFFER_SIZE = PREFIX + "bufferSize";
     static final String MAX_DURATION = PREFIX + "maxDuration";
     static final String MAX_BYTES = PREFIX + "maxBytes";
     static final String MAX_PACKETS = PREFIX + "maxPackets";
@@ -57,7 +58,7 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
 
     /** Every configuration key, in documentation order. */
     static final List<String> ALL_KEYS = List.of(NAMESPACE, SELECTOR, PODS, CONTAINER, FILTER, INTERFACE,
-            SNAP_LENGTH, MAX_DURATION, MAX_BYTES, MAX_PACKETS, IMAGE, PULL_POLICY, MODE, RETENTION, FAIL_ON,
+            SNAP_LENGTH, BUFFER_SIZE, MAX_DURATION, MAX_BYTES, MAX_PACKETS, IMAGE, PULL_POLICY, MODE, RETENTION, FAIL_ON,
             START_TIMEOUT, ON_START_FAILURE, KUBECONFIG, CONTEXT, OUTPUT_DIR, NETWORK_NAMESPACE, STDOUT_ATTACHMENTS, SCOPE);
 
     static final String DEFAULT_OUTPUT_DIR = "target/capture-packets";
@@ -84,6 +85,7 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
         String defaultInterface = mode == CaptureMode.LOCAL ? "lo" : "any";
         String captureInterface = lookup.text(annotation.captureInterface(), INTERFACE);
         int snapLength = (int) lookup.number(annotation.snapLength(), SNAP_LENGTH, 0);
+        long bufferSize = lookup.number(annotation.bufferSize(), BUFFER_SIZE, CaptureRequest.DEFAULT_BUFFER_SIZE);
         Duration maxDuration = lookup.duration(annotation.maxDuration(), MAX_DURATION,
                 CaptureRequest.DEFAULT_MAX_DURATION);
         long maxBytes = lookup.number(annotation.maxBytes(), MAX_BYTES, 0);
@@ -113,6 +115,7 @@ record GroupSettings(CaptureRequest request, CapturePackets.Retention retention,
                 .filter(lookup.text(annotation.filter(), FILTER))
                 .captureInterface(captureInterface.isEmpty() ? defaultInterface : captureInterface)
                 .snapLength(snapLength)
+                .bufferSize((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, bufferSize)))
                 .limits(new CaptureLimits(maxDuration, maxBytes, maxPackets, 0))
                 .startTimeout(startTimeout)
                 .outputDirectory(sessionDirectory)
