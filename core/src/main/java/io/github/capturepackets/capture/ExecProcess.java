@@ -41,14 +41,15 @@ final class ExecProcess implements CaptureProcess {
 
     /**
      * @param limit          the hard time limit, kept inside the container
+     * @param spoolFiles     the spool's bound in files ({@link TcpdumpCommand#shellCommand})
      * @param tcpdumpCommand the tcpdump command
      * @param pidSource      waits up to the given milliseconds for the PID the shell printed (from stderr)
      */
     static ExecProcess start(KubernetesClient client, String namespace, String pod, String container,
-            Duration limit, List<String> tcpdumpCommand, LongFunction<String> pidSource) {
+            Duration limit, int spoolFiles, List<String> tcpdumpCommand, LongFunction<String> pidSource) {
         ExecWatch watch = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
                 // No readiness wait: an unready pod is exactly the kind a test may need to look at.
-                .withReadyWaitTimeout(0).redirectingOutput().redirectingError().exec("sh", "-c", TcpdumpCommand.shellCommand(limit, tcpdumpCommand));
+                .withReadyWaitTimeout(0).redirectingOutput().redirectingError().exec("sh", "-c", TcpdumpCommand.shellCommand(limit, tcpdumpCommand, spoolFiles));
         return new ExecProcess(client, namespace, pod, container, watch, pidSource);
     }
 

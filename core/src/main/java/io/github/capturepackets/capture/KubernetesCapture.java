@@ -335,7 +335,8 @@ final class KubernetesCapture {
                         request.snapLength(), request.bufferSize(), filter);
                 ExecProcess process;
                 try {
-                    process = ExecProcess.start(client, nodePodNamespace, execPod, execContainer, remaining, command,
+                    process = ExecProcess.start(client, nodePodNamespace, execPod, execContainer, remaining,
+                            TcpdumpCommand.spoolFiles(request.limits()), command,
                             millis -> awaitPid(recorder, millis));
                 } catch (KubernetesClientException e) {
                     throw new CaptureException(describeApiFailure(e, "exec into " + ns + "/" + execPod, ns), e);

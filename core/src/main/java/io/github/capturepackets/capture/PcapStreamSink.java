@@ -266,7 +266,8 @@ final class PcapStreamSink {
 
     /**
      * Ends a window at {@code end}: waits until a record stamped at or after {@code end} arrived, the stream was
-     * quiet for {@code quiet}, or {@code bound} passed, so packets still in flight are included.
+     * quiet for {@code quiet}, or {@code bound} passed, so packets still in flight are included. A stream that keeps
+     * delivering records from before {@code end} (a spool's backlog) is waited for up to {@code bound}.
      */
     void closeSlice(SliceTap tap, Instant end, long quietMillis, long boundMillis) throws IOException {
         synchronized (lock) {
@@ -281,7 +282,13 @@ final class PcapStreamSink {
                 }
                 // Quiet counts from when the slice began closing too: a stream that was quiet before the test's
                 // last packets may still be delivering them.
-                if (now - Math.max(lastArrivalNanos, closing) >= quietMillis * 1_000_000L || now >= deadline) {
+                if (now - Math.max(lastArrivalNanos, closing) >= quietMillis * 1_000_000L) {
+                    break;
+                }
+                if (now >= deadline) {
+                    tap.problem = "the slice was closed " + boundMillis / 1000 + " s after its end while packets of "
+                            + "its window were still arriving (a backlog behind the exec stream): its last packets "
+                            + "are missing from this slice";
                     break;
                 }
                 try {
@@ -350,10 +357,10 @@ final class PcapStreamSink {
         private final Path file;
         private final Instant start;
         private volatile Instant end;
+        private volatile String problem;
         private OutputStream out;
         private long packets;
         private long bytes;
-        private String problem;
 
         private SliceTap(Path file, Instant start) {
             this.file = file;

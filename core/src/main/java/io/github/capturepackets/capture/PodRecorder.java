@@ -18,6 +18,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class PodRecorder {
     static final long STOP_GRACE_MILLIS = 5_000;
+    /** A stream still delivering a spool's backlog after SIGTERM is waited for this long at most. */
+    static final long DRAIN_BOUND_MILLIS = 600_000;
     /** How long a slice's end waits for tcpdump's counters (one exec round trip in the cluster modes). */
     static final long STATISTICS_WAIT_MILLIS = 5_000;
     /** A slice opening within this long of a reading starts from it instead of asking again. */
@@ -127,9 +129,18 @@ final class PodRecorder {
         }
         if (process != null) {
             requestStop();
-            boolean clean = awaitQuietly(pcapReader, STOP_GRACE_MILLIS) & awaitQuietly(stderrReader, STOP_GRACE_MILLIS);
+            // A spooled capture may still be sending its backlog: wait while it makes progress, within a bound.
+            long drainDeadline = System.nanoTime() + DRAIN_BOUND_MILLIS * 1_000_000L;
+            long seen = -1;
+            boolean drained = awaitQuietly(pcapReader, STOP_GRACE_MILLIS);
+            while (!drained && sink.bytes() != seen && System.nanoTime() < drainDeadline) {
+                seen = sink.bytes();
+                drained = awaitQuietly(pcapReader, STOP_GRACE_MILLIS);
+            }
+            boolean clean = drained & awaitQuietly(stderrReader, STOP_GRACE_MILLIS);
             if (!clean) {
-                problem("tcpdump did not stop within " + STOP_GRACE_MILLIS / 1000 + " s of SIGTERM and was killed");
+                problem("tcpdump's stream did not end within " + STOP_GRACE_MILLIS / 1000 + " s of SIGTERM (and of "
+                        + "its last progress) and was killed");
                 process.kill();
                 awaitQuietly(pcapReader, 2_000);
                 awaitQuietly(stderrReader, 2_000);
@@ -163,6 +174,12 @@ final class PodRecorder {
         reasons.addAll(problems());
         if (sink.streamProblem() != null) {
             reasons.add(sink.streamProblem());
+        }
+        if (stderr.spoolFull() != null) {
+            reasons.add("the capture fell behind: " + stderr.spoolFull() + " spool files of "
+                    + TcpdumpCommand.SPOOL_FILE_MB + " MB waited in " + displayName() + " for the exec stream, past "
+                    + "the spool's bound, so the capture stopped there. Capture less (a filter, a snap length), or "
+                    + "raise maxBytes, which also raises the bound");
         }
         TcpdumpCounters counters = stderr.counters();
         if (stopped && process != null) {

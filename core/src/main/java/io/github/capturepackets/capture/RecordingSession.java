@@ -28,9 +28,12 @@ import java.util.function.Supplier;
 abstract class RecordingSession implements CaptureSession {
     /** Our own stop comes this long after the time limit, as a backstop to the timeout inside the command. */
     static final long TIME_LIMIT_BACKSTOP_MILLIS = 3_000;
-    /** After a slice ends, wait this long for a quiet stream, at most {@link #SLICE_FLUSH_BOUND_MILLIS}. */
+    /**
+     * After a slice ends, wait this long for a quiet stream, at most {@link #SLICE_FLUSH_BOUND_MILLIS} while packets
+     * of the window are still arriving (a spool's backlog drains at the exec stream's pace, about 12 MB/s).
+     */
     static final long SLICE_QUIET_MILLIS = 150;
-    static final long SLICE_FLUSH_BOUND_MILLIS = 1_500;
+    static final long SLICE_FLUSH_BOUND_MILLIS = 120_000;
 
     final CaptureRequest request;
     final String id;

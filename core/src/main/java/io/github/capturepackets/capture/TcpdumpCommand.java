@@ -39,16 +39,71 @@ final class TcpdumpCommand {
         return wrapped;
     }
 
+    /** tcpdump starts a new spool file after this many million bytes ({@code -C}). */
+    static final int SPOOL_FILE_MB = 16;
+    static final String SPOOL_PREFIX = "capture-packets-spool ";
+    static final String SPOOL_FULL_PREFIX = "capture-packets-spool-full ";
+    /** The spool's bound without a byte limit: 64 files of 16 MB, about 1 GB of backlog on the node's disk. */
+    static final int DEFAULT_SPOOL_FILES = 64;
+
+    /** The spool's bound in files: the byte limit's worth (plus the file being written), else the default. */
+    static int spoolFiles(CaptureLimits limits) {
+        if (limits.maxBytesPerPod() <= 0) {
+            return DEFAULT_SPOOL_FILES;
+        }
+        long files = limits.maxBytesPerPod() / (SPOOL_FILE_MB * 1_000_000L) + 2;
+        return (int) Math.min(Integer.MAX_VALUE, files);
+    }
+
     /**
-     * The shell line the cluster modes run through {@code pods/exec}: tcpdump in the background, its own PID printed
-     * first on standard error (so SIGTERM and SIGUSR1 reach tcpdump itself: GNU timeout would die of a SIGUSR1 and
-     * orphan it), a watchdog that sends SIGTERM at the hard limit even when our process is gone, and the shell
-     * waiting for tcpdump so the exec ends with tcpdump's exit status. The watchdog has no standard streams, so it
-     * never holds the exec open. Needs only {@code sh}, {@code sleep}, {@code kill} and tcpdump.
+     * The shell line the cluster modes run through {@code pods/exec}.
+     *
+     * <p>tcpdump writes into a spool in the capture container ({@code /tmp/capture-packets-spool-PID}, files of
+     * {@value #SPOOL_FILE_MB} MB by {@code -C}), and the shell streams the spool out behind it with {@code dd},
+     * deleting each file once sent and skipping the pcap header of every file after the first, so standard
+     * output is one pcap stream. tcpdump therefore never waits for the API server (about 12 MB/s through the
+     * exec stream on a 2-core node; a burst above that filled the kernel ring and was dropped), and the disk
+     * holds only the backlog. When the backlog passes {@code spoolFiles} files the capture stops and says so.
+     * A container without a writable {@code /tmp}, {@code stat -c} or {@code dd iflag=skip_bytes} streams
+     * {@code -w -} directly, as before.
+     *
+     * <p>tcpdump runs in the background and its own PID is printed first on standard error, so SIGTERM and SIGUSR1
+     * reach tcpdump itself (GNU timeout would die of a SIGUSR1 and orphan it). A watchdog sends SIGTERM at the hard
+     * limit even when our process is gone, and ends within a second of tcpdump. The shell ends with tcpdump's exit
+     * status after the spool is drained. Needs only {@code sh}, {@code sleep}, {@code kill} and tcpdump.
      */
-    static String shellCommand(Duration limit, List<String> tcpdumpCommand) {
-        return shellLine(tcpdumpCommand) + " & p=$!; echo \"" + TcpdumpStderr.PID_PREFIX + "$p\" >&2; "
-                + "(sleep " + seconds(limit) + "; kill -TERM $p) </dev/null >/dev/null 2>&1 & w=$!; "
+    static String shellCommand(Duration limit, List<String> tcpdumpCommand, int spoolFiles) {
+        return shellCommand(limit, tcpdumpCommand, spoolFiles, "/tmp");
+    }
+
+    /** As {@link #shellCommand(Duration, List, int)}, with the spool under {@code spoolBase} (tests). */
+    static String shellCommand(Duration limit, List<String> tcpdumpCommand, int spoolFiles, String spoolBase) {
+        String pipe = shellLine(tcpdumpCommand);
+        String spool = pipe.replaceFirst(" -w - ", " -w \"\\$f\" -C " + SPOOL_FILE_MB + " ");
+        if (spool.equals(pipe)) {
+            throw new IllegalArgumentException("the tcpdump command must write to standard output (-w -)");
+        }
+        return "d=" + shellQuote(spoolBase) + "/capture-packets-spool-$$; f=$d/c.pcap; "
+                + "if mkdir -p $d 2>/dev/null && [ -w $d ] && stat -c %s $d >/dev/null 2>&1 "
+                + "&& dd if=/dev/null iflag=skip_bytes,count_bytes count=0 2>/dev/null; then "
+                + spool + " & p=$!; echo \"" + SPOOL_PREFIX + "$d\" >&2; "
+                + "else rm -rf $d 2>/dev/null; d=; " + pipe + " & p=$!; fi; "
+                + "echo \"" + TcpdumpStderr.PID_PREFIX + "$p\" >&2; "
+                // The watchdog: the hard limit, and the spool's bound.
+                + "(t=0; while [ $t -lt " + seconds(limit) + " ] && kill -0 $p 2>/dev/null; do "
+                + "sleep 1 </dev/null >/dev/null 2>&1; t=$((t+1)); "
+                + "if [ -n \"$d\" ]; then set -- $d/c.pcap*; if [ $# -gt " + spoolFiles + " ]; then "
+                + "echo \"" + SPOOL_FULL_PREFIX + "$#\" >&2; break; fi; fi; done; "
+                + "kill -TERM $p 2>/dev/null) </dev/null >/dev/null & w=$!; "
+                // The streamer: what tcpdump wrote, in order, once; a file is final when the next one exists.
+                + "if [ -n \"$d\" ]; then c=$f; i=0; o=0; while :; do "
+                + "a=1; kill -0 $p 2>/dev/null || a=0; x=$f$((i+1)); z=0; [ -e $x ] && z=1; "
+                + "n=$(stat -c %s $c 2>/dev/null || echo 0); "
+                + "if [ $n -gt $o ]; then dd if=$c bs=1M iflag=skip_bytes,count_bytes skip=$o count=$((n-o)) "
+                + "2>/dev/null || { kill -TERM $p 2>/dev/null; break; }; o=$n; "
+                + "elif [ $z = 1 ]; then rm -f $c; i=$((i+1)); c=$x; o=24; "
+                + "elif [ $a = 0 ]; then break; "
+                + "else sleep 0.05; fi; done; rm -rf $d; fi; "
                 + "wait $p; s=$?; kill $w 2>/dev/null; exit $s";
     }
 

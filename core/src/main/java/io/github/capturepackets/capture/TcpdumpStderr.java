@@ -44,6 +44,8 @@ final class TcpdumpStderr {
     private boolean listening;
     private boolean ended;
     private String pid;
+    private String spool;
+    private String spoolFull;
 
     /** Reads the stream to its end; returns when tcpdump closed its standard error. */
     void consume(InputStream in) {
@@ -69,6 +71,14 @@ final class TcpdumpStderr {
         if (line.startsWith(PID_PREFIX)) {
             pid = line.substring(PID_PREFIX.length()).strip();
             notifyAll();
+            return;
+        }
+        if (line.startsWith(TcpdumpCommand.SPOOL_PREFIX)) {
+            spool = line.substring(TcpdumpCommand.SPOOL_PREFIX.length()).strip();
+            return;
+        }
+        if (line.startsWith(TcpdumpCommand.SPOOL_FULL_PREFIX)) {
+            spoolFull = line.substring(TcpdumpCommand.SPOOL_FULL_PREFIX.length()).strip();
             return;
         }
         Matcher info = STATISTICS.matcher(line);
@@ -187,6 +197,16 @@ final class TcpdumpStderr {
     /** The latest reading, or null before the first. */
     synchronized TcpdumpCounters latestReading() {
         return readings.isEmpty() ? null : readings.lastEntry().getValue();
+    }
+
+    /** The spool directory in the capture container, or null when tcpdump streams directly. */
+    synchronized String spool() {
+        return spool;
+    }
+
+    /** How many spool files were waiting when the spool's bound stopped the capture, or null. */
+    synchronized String spoolFull() {
+        return spoolFull;
     }
 
     synchronized boolean listening() {

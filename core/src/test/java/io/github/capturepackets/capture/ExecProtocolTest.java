@@ -28,6 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayName("The in-container capture command under sh and busybox")
 class ExecProtocolTest {
     private static final Path BUSYBOX = Path.of("/usr/bin/busybox");
+    /** What the in-container command uses besides sh and tcpdump. */
+    private static final List<String> BUSYBOX_APPLETS = List.of("kill", "sleep", "dd", "stat", "mkdir", "rm");
 
     @TempDir
     Path output;
@@ -49,10 +51,12 @@ class ExecProtocolTest {
     }
 
     /** Runs the command like the exec does; SIGTERM goes by the PID tcpdump's shell printed, as kill -TERM would. */
-    private record ShellProcess(Process process, TcpdumpStderr parser) implements CaptureProcess {
+    private record ShellProcess(Process process, TcpdumpStderr parser, long bytesPerSecond)
+            implements CaptureProcess {
         @Override
         public InputStream pcap() {
-            return process.getInputStream();
+            return bytesPerSecond <= 0 ? process.getInputStream()
+                    : new Throttled(process.getInputStream(), bytesPerSecond);
         }
 
         @Override
@@ -90,6 +94,37 @@ class ExecProtocolTest {
         }
     }
 
+    /** An exec stream slower than the capture: at most {@code rate} bytes a second reach the recorder. */
+    private static final class Throttled extends java.io.FilterInputStream {
+        private final long rate;
+        private final long begin = System.nanoTime();
+        private long read;
+
+        Throttled(InputStream in, long rate) {
+            super(in);
+            this.rate = rate;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            long due = begin + read * 1_000_000_000L / rate;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            int n = super.read(b, off, Math.min(len, 65536));
+            if (n > 0) {
+                read += n;
+            }
+            return n;
+        }
+    }
+
     private PodCapture capture(List<String> shell, String filter, Duration limit, int port, int packets,
             long waitMillis) throws Exception {
         PodRecorder recorder = start(shell, filter, limit);
@@ -100,19 +135,28 @@ class ExecProtocolTest {
 
     /** Starts the in-container command under {@code shell} with its recorder, and waits until tcpdump listens. */
     private PodRecorder start(List<String> shell, String filter, Duration limit) throws Exception {
-        String line = TcpdumpCommand.shellCommand(limit, TcpdumpCommand.tcpdump("tcpdump", "lo", 0,
-                CaptureRequest.DEFAULT_BUFFER_SIZE, filter));
+        return start(shell, filter, limit, CaptureRequest.DEFAULT_BUFFER_SIZE, output.toString(), 0);
+    }
+
+    /**
+     * @param spoolBase where the spool goes ({@code /proc} refuses it: tcpdump then streams directly)
+     * @param rate      bytes a second the "exec stream" delivers (0: as fast as read)
+     */
+    private PodRecorder start(List<String> shell, String filter, Duration limit, int bufferKib, String spoolBase,
+            long rate) throws Exception {
+        String line = TcpdumpCommand.shellCommand(limit, TcpdumpCommand.tcpdump("tcpdump", "lo", 0, bufferKib,
+                filter), TcpdumpCommand.DEFAULT_SPOOL_FILES, spoolBase);
         PodRecorder recorder = new PodRecorder("ns", "pod", "app", CaptureMode.EPHEMERAL, "uid",
                 output.resolve("pod-" + System.nanoTime()), new CaptureLimits(Duration.ofMinutes(1), 0, 0, 0),
-                CaptureRequest.DEFAULT_BUFFER_SIZE, executor);
+                bufferKib, executor);
         List<String> argv = new java.util.ArrayList<>(shell);
         argv.add(line);
         ProcessBuilder builder = new ProcessBuilder(argv);
         Path bin = output.resolve("bin");
         if (shell.get(0).equals(BUSYBOX.toString())) {
-            // The capture images are busybox: its kill and sleep come first on the PATH.
+            // The capture images are busybox: its applets come first on the PATH.
             Files.createDirectories(bin);
-            for (String applet : List.of("kill", "sleep")) {
+            for (String applet : BUSYBOX_APPLETS) {
                 Path link = bin.resolve(applet);
                 if (!Files.exists(link)) {
                     Files.createSymbolicLink(link, BUSYBOX);
@@ -121,7 +165,7 @@ class ExecProtocolTest {
             builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         }
         Process process = builder.start();
-        recorder.attach(new ShellProcess(process, recorder.stderr()));
+        recorder.attach(new ShellProcess(process, recorder.stderr(), rate));
         assertThat(recorder.stderr().awaitListening(10_000)).as(recorder.stderr().text()).isTrue();
         assertThat(recorder.stderr().awaitPid(1_000)).matches("\\d+");
         return recorder;
@@ -172,6 +216,58 @@ class ExecProtocolTest {
         assertThat(whole.counters().captured()).isEqualTo(8);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/bin/sh", "/usr/bin/busybox"})
+    @DisplayName("a 24 MB burst read at 4 MB/s is spooled in the container: zero kernel drops, every payload byte, "
+            + "in the slice and in the whole capture")
+    void spoolAbsorbsASlowStream(String shell) throws Exception {
+        List<String> sh = shellArgv(shell);
+        try (TcpBurst burst = new TcpBurst()) {
+            PodRecorder recorder = start(sh, "tcp port " + burst.port(), Duration.ofMinutes(2),
+                    CaptureRequest.DEFAULT_BUFFER_SIZE, output.toString(), 4_000_000);
+            assertThat(recorder.stderr().spool()).as("the spool is used when /tmp is writable").isNotNull();
+            PodRecorder.Window window = recorder.openSlice(output.resolve("burst.pcap"), java.time.Instant.now());
+            long sent = burst.send(24 << 20);
+            PodCapture slice = recorder.closeSlice(window, java.time.Instant.now(), 150, 120_000);
+            PodCapture whole = recorder.stop();
+
+            assertThat(slice.complete()).as(slice.incompleteReason()).isTrue();
+            assertThat(slice.counters().droppedByKernel()).isZero();
+            assertThat(TcpBurst.payloadTo(slice.files().get(0), burst.port())).as("payload bytes in the slice")
+                    .isEqualTo(sent);
+            assertThat(whole.complete()).as(whole.incompleteReason()).isTrue();
+            assertThat(whole.counters().droppedByKernel()).isZero();
+            assertThat(TcpBurst.payloadTo(whole.files().get(0), burst.port())).as("payload bytes in the capture")
+                    .isEqualTo(sent);
+            assertThat(Path.of(recorder.stderr().spool())).as("spool removed")
+                    .doesNotExist();
+        }
+    }
+
+    @Test
+    @DisplayName("without a spool, a tiny ring behind a slow stream drops, and the slice and the capture say so")
+    void dropsAreReported() throws Exception {
+        try (TcpBurst burst = new TcpBurst()) {
+            PodRecorder recorder = start(List.of("/bin/sh", "-c"), "tcp port " + burst.port(), Duration.ofMinutes(2),
+                    CaptureRequest.MIN_BUFFER_SIZE, "/proc", 2_000_000);
+            assertThat(recorder.stderr().spool()).as("/proc refuses the spool: direct stream").isNull();
+            PodRecorder.Window window = recorder.openSlice(output.resolve("burst.pcap"), java.time.Instant.now());
+            long sent = burst.send(24 << 20);
+            PodCapture slice = recorder.closeSlice(window, java.time.Instant.now(), 150, 120_000);
+            PodCapture whole = recorder.stop();
+
+            assertThat(slice.counters()).isNotNull();
+            assertThat(slice.counters().droppedByKernel()).as("kernel drops in the slice's window").isPositive();
+            assertThat(slice.complete()).isFalse();
+            assertThat(slice.incompleteReason()).contains("the kernel dropped " + slice.counters().droppedByKernel()
+                    + " of ").contains("in this window").contains("ns/pod").contains("Raise bufferSize")
+                    .contains("now " + CaptureRequest.MIN_BUFFER_SIZE + " KiB");
+            assertThat(TcpBurst.payloadTo(slice.files().get(0), burst.port())).isLessThan(sent);
+            assertThat(whole.complete()).isFalse();
+            assertThat(whole.counters().droppedByKernel()).isGreaterThanOrEqualTo(slice.counters().droppedByKernel());
+        }
+    }
+
     @Test
     @DisplayName("busybox: the watchdog ends tcpdump at the limit on its own, and the counters still arrive")
     void busyboxTimeLimit() throws Exception {
@@ -179,10 +275,11 @@ class ExecProtocolTest {
         int port = LocalTraffic.freeUdpPort();
         long begin = System.nanoTime();
         String line = TcpdumpCommand.shellCommand(Duration.ofSeconds(2),
-                TcpdumpCommand.tcpdump("tcpdump", "lo", 0, CaptureRequest.DEFAULT_BUFFER_SIZE, "udp port " + port));
+                TcpdumpCommand.tcpdump("tcpdump", "lo", 0, CaptureRequest.DEFAULT_BUFFER_SIZE, "udp port " + port),
+                TcpdumpCommand.DEFAULT_SPOOL_FILES, output.toString());
         Path bin = output.resolve("bin");
         Files.createDirectories(bin);
-        for (String applet : List.of("kill", "sleep")) {
+        for (String applet : BUSYBOX_APPLETS) {
             Files.createSymbolicLink(bin.resolve(applet), BUSYBOX);
         }
         ProcessBuilder builder = new ProcessBuilder(BUSYBOX.toString(), "sh", "-c", line);
