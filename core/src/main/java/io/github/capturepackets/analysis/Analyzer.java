@@ -288,8 +288,9 @@ public final class Analyzer {
         return any;
     }
 
-    private static final String DROP_ADVICE = "Give the capture a bigger buffer (bufferSize) or a smaller snap "
-            + "length, so tcpdump keeps up with the traffic.";
+    /** The engine's advice (PodRecorder), for drops whose capture gave no sentence of its own. */
+    private static final String DROP_ADVICE = "Raise bufferSize (capturepackets.bufferSize, tcpdump -B), capture "
+            + "less with a filter, or lower the snap length (more packets fit in the same ring).";
 
     /** The problem for drops the capture side reported without a sentence of its own. */
     private static String dropSentence(String source, long dropped) {

@@ -151,7 +151,7 @@ class PcapngWriterTest {
     }
 
     @Test
-    @DisplayName("Drops known for a source are written as isb_osdrop, read back by an independent decoder and the analyzer")
+    @DisplayName("A source's known drops become isb_osdrop, read back by a decoder of its own and the analyzer")
     void mergeCarriesDrops() throws Exception {
         Path out = dir.resolve("merged-drops.pcapng");
         MergeResult result = PcapngWriter.merge(List.of(
