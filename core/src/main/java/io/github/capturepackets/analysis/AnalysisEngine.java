@@ -43,6 +43,7 @@ final class AnalysisEngine implements PacketHandler {
     private final PriorityQueue<Retired> summaries;
 
     private FrameObserver observer;
+    private Map<String, Long> dropsBySource;
     private int context = -1;
     private long frameBase;
     private String sourceName;
@@ -170,11 +171,47 @@ final class AnalysisEngine implements PacketHandler {
 
     /** Records a damaged or unreadable capture. */
     void captureProblem(long atFrame, String message) {
+        captureProblem(sourceName, atFrame, message);
+    }
+
+    /** Records a capture that missed packets, named by {@code source} (which may be no capture read here). */
+    void captureProblem(String source, long atFrame, String message) {
         RuleTally t = tally(Rule.CAPTURE_INCOMPLETE);
         if (t.add(atFrame, lastNanos == Long.MIN_VALUE ? 0 : lastNanos)) {
-            t.firstSource = sourceName;
+            t.firstSource = source;
         }
         t.detail(message);
+    }
+
+    /**
+     * Records packets a capture dropped (tcpdump's "dropped by kernel"). They are counted, not framed: the finding
+     * has no frame (0) and takes the window's first packet as its time; {@code detail} names where they were lost.
+     */
+    void captureDropped(long packets, String detail) {
+        RuleTally t = tally(Rule.CAPTURE_DROPPED);
+        t.add(0, firstNanos == Long.MAX_VALUE ? 0 : firstNanos, packets);
+        t.detail(detail);
+    }
+
+    /**
+     * Packets each capture dropped (by display name), so the lost-segment findings of its flows say their gaps
+     * are likely the capture's own; set before {@link #flows()}.
+     */
+    void captureDrops(Map<String, Long> dropsBySource) {
+        this.dropsBySource = dropsBySource;
+    }
+
+    /**
+     * What a lost-segment finding adds when its capture dropped packets in the same window: the gap is then more
+     * likely the capture's than the network's. {@code where} names the sources and counts, or is null when the
+     * analysis has one capture.
+     */
+    static String lostSegmentNote(long dropped, String where) {
+        return where == null
+                ? "; the capture dropped " + dropped + " packets in this window (capture.dropped), so these gaps "
+                        + "are likely the capture's own losses, not the network's"
+                : "; the capture dropped packets in this window (capture.dropped: " + where + "), so the gaps there "
+                        + "are likely the capture's own losses, not the network's";
     }
 
     @Override
@@ -451,8 +488,14 @@ final class AnalysisEngine implements PacketHandler {
             for (long mask = f.ruleMask; mask != 0; mask &= mask - 1) {
                 Rule rule = RULES[Long.numberOfTrailingZeros(mask)];
                 int at = f.findingAt(rule.ordinal());
+                String message = rule.description();
+                Long dropped = rule == Rule.TCP_LOST_SEGMENT && dropsBySource != null ? dropsBySource.get(source)
+                        : null;
+                if (dropped != null) {
+                    message += lostSegmentNote(dropped, null);
+                }
                 findings.add(new Finding(rule, rule.defaultSeverity(), f.findingData[at], f.findingData[at + 1],
-                        instant(f.findingData[at + 2]), flowText, rule.description()));
+                        instant(f.findingData[at + 2]), flowText, message));
             }
             findings.sort(FindingOrder.SEVERITY);
         }
@@ -1312,6 +1355,11 @@ final class AnalysisEngine implements PacketHandler {
     /** Retransmitted data segments over all data segments (0 without data). */
     double retransmissionRate() {
         return dataSegments == 0 ? 0 : (double) retransmissions / dataSegments;
+    }
+
+    /** Segments not captured so far, over all captures: read per capture to tell whose flows had gaps. */
+    long lostSegments() {
+        return lostSegments;
     }
 
     long dataSegments() {

@@ -10,7 +10,8 @@ import java.util.List;
  * @param packets   frames read
  * @param bytes     bytes on the wire (original lengths)
  * @param linkTypes link types seen, by name ({@code LINUX_SLL2})
- * @param complete  false when a capture was truncated, damaged, or stopped by a limit; see {@code problems}
+ * @param complete  false when a capture was truncated, damaged, stopped by a limit, or dropped packets; see
+ *                  {@code problems}
  * @param problems  what was wrong with the captures
  * @param start     first packet, or null for an empty capture
  * @param end       last packet, or null
@@ -24,4 +25,19 @@ import java.util.List;
 public record AnalysisReport(List<String> sources, long packets, long bytes, List<String> linkTypes,
         boolean complete, List<CaptureProblem> problems, Instant start, Instant end, long flowCount,
         List<FlowSummary> flows, Stats stats, List<Finding> verdicts, Verdict verdict, List<Marker> markers) {
+
+    /**
+     * Packets the captures dropped (tcpdump's "dropped by kernel", or a pcapng file's statistics): the count of the
+     * {@code capture.dropped} verdict, 0 when none. Such packets are in no file, so the report cannot see them.
+     */
+    public long droppedPackets() {
+        if (verdicts != null) {
+            for (Finding finding : verdicts) {
+                if (finding.rule() == Rule.CAPTURE_DROPPED) {
+                    return finding.count();
+                }
+            }
+        }
+        return 0;
+    }
 }

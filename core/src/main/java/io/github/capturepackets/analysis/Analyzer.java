@@ -1,7 +1,9 @@
 package io.github.capturepackets.analysis;
 
 import io.github.capturepackets.pcap.CaptureFormatException;
+import io.github.capturepackets.pcap.CaptureInterface;
 import io.github.capturepackets.pcap.CaptureReader;
+import io.github.capturepackets.pcap.InterfaceStatistics;
 import io.github.capturepackets.pcap.LinkType;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -59,15 +61,36 @@ public final class Analyzer {
      */
     public static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
             List<Marker> markers) {
-        return analyze(captures, names, options, markers, null);
+        return analyze(captures, names, options, markers, List.of(), null);
+    }
+
+    /**
+     * As {@link #analyze(List, List, AnalysisOptions, List)}, with what the capture side knows the files miss:
+     * packets tcpdump dropped in each capture's window, windows cut short. Such a report is never complete. Drops
+     * are the {@code capture.dropped} finding (a problem per gap, and a note on the lost-segment findings of the
+     * captures that dropped packets); a gap with a reason and no drops is {@code capture.incomplete}. A gap naming
+     * no capture is reported all the same (the pod may have written no file). Drops given for a capture replace
+     * those its pcapng statistics blocks count, which would otherwise be counted twice.
+     *
+     * @param gaps what each capture missed, by display name; several gaps of one capture add up
+     */
+    public static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
+            List<Marker> markers, List<CaptureGap> gaps) {
+        return analyze(captures, names, options, markers, gaps, null);
     }
 
     static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
             List<Marker> markers, FrameObserver observer) {
+        return analyze(captures, names, options, markers, List.of(), observer);
+    }
+
+    private static AnalysisReport analyze(List<Path> captures, List<String> names, AnalysisOptions options,
+            List<Marker> markers, List<CaptureGap> gaps, FrameObserver observer) {
         Objects.requireNonNull(captures, "captures");
         Objects.requireNonNull(names, "names");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(markers, "markers");
+        Objects.requireNonNull(gaps, "gaps");
         if (captures.isEmpty()) {
             throw new IllegalArgumentException("No capture to analyze: give at least one pcap or pcapng file.");
         }
@@ -87,6 +110,14 @@ public final class Analyzer {
             }
             indexes.add(i);
         }
+        // Drops the capture side counted, per capture: known before reading, as they take the place of the files'.
+        Map<String, Long> gapDrops = new LinkedHashMap<>();
+        for (CaptureGap gap : gaps) {
+            Objects.requireNonNull(gap, "gap");
+            if (gap.droppedPackets() > 0) {
+                add(gapDrops, gap.source(), gap.droppedPackets());
+            }
+        }
         List<String> sources = List.copyOf(pieces.keySet());
         AnalysisEngine engine = new AnalysisEngine(options);
         engine.observer(observer);
@@ -95,9 +126,13 @@ public final class Analyzer {
         List<CaptureProblem> problems = new ArrayList<>();
         boolean complete = true;
         boolean unreadable = false;
+        // Packets each capture dropped (from the gaps, or else from its files) and segments each one missed.
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        Map<String, Long> lost = new LinkedHashMap<>();
         for (int context = 0; context < sources.size(); context++) {
             String name = sources.get(context);
             long sourceStart = engine.packets;
+            long lostBefore = engine.lostSegments();
             try {
                 for (int i : pieces.get(name)) {
                     Path capture = Objects.requireNonNull(captures.get(i), "capture " + i);
@@ -115,6 +150,10 @@ public final class Analyzer {
                             }
                         }
                         if (!reader.complete()) {
+                            complete = false;
+                        }
+                        if (!gapDrops.containsKey(name) && statisticsDrops(reader, capture, name, engine, problems,
+                                dropped)) {
                             complete = false;
                         }
                     } catch (CaptureFormatException e) {
@@ -141,7 +180,26 @@ public final class Analyzer {
             } finally {
                 engine.endCapture();
             }
+            if (engine.lostSegments() > lostBefore) {
+                lost.put(name, engine.lostSegments() - lostBefore);
+            }
         }
+        for (Map.Entry<String, Long> drops : gapDrops.entrySet()) {
+            engine.captureDropped(drops.getValue(), drops.getKey() + " dropped " + drops.getValue() + " packets");
+            add(dropped, drops.getKey(), drops.getValue());
+        }
+        for (CaptureGap gap : gaps) {
+            if (!gap.losesPackets()) {
+                continue;
+            }
+            complete = false;
+            String message = gap.reason() != null ? gap.reason() : dropSentence(gap.source(), gap.droppedPackets());
+            problems.add(new CaptureProblem(gap.source(), -1, message));
+            if (gap.droppedPackets() == 0) {
+                engine.captureProblem(gap.source(), 0, message);
+            }
+        }
+        engine.captureDrops(dropped);
 
         boolean multiple = sources.size() > 1;
         List<Finding> verdicts = new ArrayList<>();
@@ -161,6 +219,12 @@ public final class Analyzer {
             }
             if (tally.rule == Rule.CAPTURE_INCOMPLETE && unreadable) {
                 finding = withSeverity(finding, Severity.ERROR, finding.message());
+            }
+            if (tally.rule == Rule.TCP_LOST_SEGMENT) {
+                String note = lostSegmentNote(lost, dropped, multiple);
+                if (note != null) {
+                    finding = withSeverity(finding, finding.severity(), finding.message() + note);
+                }
             }
             if (options.failOn().contains(tally.rule) && tally.count > options.threshold(tally.rule)) {
                 failed = true;
@@ -183,6 +247,82 @@ public final class Analyzer {
         return new AnalysisReport(sources, engine.packets, engine.bytes, List.copyOf(linkTypes), complete,
                 List.copyOf(problems), start, end, engine.flowCount, engine.flows(), engine.stats(),
                 List.copyOf(verdicts), verdict, List.copyOf(markers));
+    }
+
+    /**
+     * Drops the pcapng Interface Statistics Blocks of one file count (the last block of each interface, as its
+     * counters run from the start of the capture): each interface that dropped packets is a {@code capture.dropped}
+     * detail and a problem. Returns whether any did.
+     */
+    private static boolean statisticsDrops(CaptureReader reader, Path capture, String name, AnalysisEngine engine,
+            List<CaptureProblem> problems, Map<String, Long> dropped) {
+        List<InterfaceStatistics> statistics = reader.statistics();
+        if (statistics.isEmpty()) {
+            return false;
+        }
+        int interfaces = reader.interfaces().size();
+        InterfaceStatistics[] last = new InterfaceStatistics[interfaces];
+        for (InterfaceStatistics s : statistics) {
+            last[s.interfaceId()] = s;
+        }
+        boolean any = false;
+        for (InterfaceStatistics s : last) {
+            long drops = s == null ? 0 : Math.max(0, s.osDropped()) + Math.max(0, s.dropped());
+            if (drops == 0) {
+                continue;
+            }
+            any = true;
+            CaptureInterface in = reader.captureInterface(s.interfaceId());
+            Path file = capture.getFileName();
+            String where = "interface " + (in.name() != null ? in.name() : "#" + in.id()) + " of "
+                    + (file != null ? file : capture);
+            String counters = (s.osDropped() > 0 ? "isb_osdrop " + s.osDropped() : "")
+                    + (s.osDropped() > 0 && s.dropped() > 0 ? ", " : "")
+                    + (s.dropped() > 0 ? "isb_ifdrop " + s.dropped() : "");
+            engine.captureDropped(drops, where + " dropped " + drops + " packets");
+            add(dropped, name, drops);
+            problems.add(new CaptureProblem(name, -1, where + ": the capture dropped " + drops + " packets ("
+                    + counters + " in its statistics block) that are not in the file, so gaps in its flows may be "
+                    + "the capture's own losses, not the network's. " + DROP_ADVICE));
+        }
+        return any;
+    }
+
+    /** The engine's advice (PodRecorder), for drops whose capture gave no sentence of its own. */
+    private static final String DROP_ADVICE = "Raise bufferSize (capturepackets.bufferSize, tcpdump -B), capture "
+            + "less with a filter, or lower the snap length (more packets fit in the same ring).";
+
+    /** The problem for drops the capture side reported without a sentence of its own. */
+    private static String dropSentence(String source, long dropped) {
+        return source + ": tcpdump dropped " + dropped + " packets (\"dropped by kernel\") in this capture's window, "
+                + "so the capture misses them and gaps in its flows may be the capture's own losses, not the "
+                + "network's. " + DROP_ADVICE;
+    }
+
+    /**
+     * The note for the lost-segment verdict when captures that missed segments also dropped packets, or null when
+     * none did (those gaps are then the network's, or at least not explained by the capture).
+     */
+    private static String lostSegmentNote(Map<String, Long> lost, Map<String, Long> dropped, boolean multiple) {
+        StringBuilder where = new StringBuilder();
+        long total = 0;
+        for (String source : lost.keySet()) {
+            Long drops = dropped.get(source);
+            if (drops != null) {
+                total += drops;
+                where.append(where.length() == 0 ? "" : ", ").append(drops).append(" in ").append(source);
+            }
+        }
+        if (total == 0) {
+            return null;
+        }
+        return AnalysisEngine.lostSegmentNote(total, multiple ? where.toString() : null);
+    }
+
+    /** Adds to a per-capture sum (not {@code Map.merge}: its method reference would be one more class to spin). */
+    private static void add(Map<String, Long> sums, String source, long value) {
+        Long sum = sums.get(source);
+        sums.put(source, sum == null ? value : sum + value);
     }
 
     /**

@@ -29,6 +29,8 @@ public enum Rule {
     ICMP_UNREACHABLE("icmp.unreachable", Severity.WARN, "ICMP destination unreachable"),
     ICMP_TIME_EXCEEDED("icmp.time-exceeded", Severity.WARN, "ICMP time exceeded"),
     CAPTURE_INCOMPLETE("capture.incomplete", Severity.WARN, "The capture is incomplete"),
+    CAPTURE_DROPPED("capture.dropped", Severity.WARN, "The capture dropped packets: tcpdump could not keep up, so "
+            + "gaps in this window may be the capture's, not the network's"),
     CAPTURE_INTERFACE_DUPLICATE("capture.interface-duplicate", Severity.CHAT,
             "Packet seen again on another interface of the same capture (a node capture on a bridge); ignored");
 

@@ -32,6 +32,18 @@ final class RuleTally {
         return false;
     }
 
+    /**
+     * Counts {@code times} occurrences at once (packets a capture dropped, which are not frames); the first call
+     * sets the location.
+     */
+    void add(long frame, long nanos, long times) {
+        if (count == 0) {
+            firstFrame = frame;
+            firstNanos = nanos;
+        }
+        count += times;
+    }
+
     void detail(String text) {
         detail(text, 1);
     }

@@ -64,7 +64,13 @@ final class AnalyzeCommand {
         for (CaptureProblem problem : report.problems()) {
             err.println("capture-packets: warning: " + problem.message());
         }
-        if (!report.complete()) {
+        long dropped = report.droppedPackets();
+        if (dropped > 0) {
+            err.println("capture-packets: warning: the capture dropped " + dropped + " packets that are in no file "
+                    + "(tcpdump could not keep up); gaps in that window are likely the capture's own losses, not the "
+                    + "network's (rule capture.dropped; add --fail-on capture.dropped to fail on it).");
+        }
+        if (!report.complete() && (dropped == 0 || damaged(report))) {
             err.println("capture-packets: warning: the capture is incomplete; the reports cover the packets read "
                     + "before the damage (rule capture.incomplete; add --fail-on capture.incomplete to fail on it).");
         }
@@ -214,6 +220,15 @@ final class AnalyzeCommand {
         out.flush();
     }
 
+    private static boolean damaged(AnalysisReport report) {
+        for (Finding finding : report.verdicts()) {
+            if (finding.rule() == Rule.CAPTURE_INCOMPLETE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String failureReason(AnalysisReport report, AnalysisOptions options) {
         StringJoiner reasons = new StringJoiner("; ");
         for (Finding finding : report.verdicts()) {
@@ -271,6 +286,13 @@ final class AnalyzeCommand {
                 the damage. The problem is printed on stderr, the reports mark the capture incomplete (rule
                 capture.incomplete, severity WARN), and the exit status follows the verdict as usual: add
                 --fail-on capture.incomplete to exit 1 on it.
+
+                Dropped packets: packets tcpdump counted as "dropped by kernel" are in no file. A pcapng whose
+                interface statistics count drops (capture-packets writes a pod's drops into the merged
+                capture.pcapng) is reported incomplete with rule capture.dropped (severity WARN; its count is the
+                dropped packets), a warning on stderr names the count, and the tcp.lost-segment findings of that
+                capture say their gaps are likely the capture's own losses, not the network's. Add
+                --fail-on capture.dropped to exit 1 on it.
 
                 Rules (ids for --fail-on and --threshold; default severity; meaning):
                 """);

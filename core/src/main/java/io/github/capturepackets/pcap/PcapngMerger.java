@@ -76,7 +76,7 @@ final class PcapngMerger {
                     outputIds[i] = declareUpTo(writer, sources.get(i), r, outputIds[i], declared - 1);
                 }
                 problems.addAll(r.problems());
-                writeStatistics(writer, r, outputIds[i]);
+                writeStatistics(writer, r, outputIds[i], sources.get(i).droppedPackets());
             }
             List<Long> counts = new ArrayList<>(k);
             for (long c : perSource) {
@@ -116,7 +116,11 @@ final class PcapngMerger {
         return grown;
     }
 
-    private static void writeStatistics(PcapngWriter writer, CaptureReader reader, int[] outputIds)
+    /**
+     * Closes each output interface with the input's last counters; the drops known for the source (tcpdump's
+     * count, which a pcap input cannot carry) go to its first interface as {@code isb_osdrop}.
+     */
+    private static void writeStatistics(PcapngWriter writer, CaptureReader reader, int[] outputIds, long dropped)
             throws IOException {
         String comment = null;
         if (!reader.complete()) {
@@ -135,13 +139,14 @@ final class PcapngMerger {
                     last = s;
                 }
             }
-            if (last == null && comment == null) {
+            long osDropped = i == 0 && dropped >= 0 ? dropped : last == null ? -1 : last.osDropped();
+            if (last == null && comment == null && osDropped < 0) {
                 continue;
             }
             InterfaceStatistics counters = last == null
-                    ? new InterfaceStatistics(outputIds[i], -1, -1, -1, -1, -1, -1)
+                    ? new InterfaceStatistics(outputIds[i], -1, -1, -1, -1, osDropped, -1)
                     : new InterfaceStatistics(outputIds[i], last.timestampNanos(), last.received(), last.dropped(),
-                            last.filterAccepted(), last.osDropped(), last.delivered());
+                            last.filterAccepted(), osDropped, last.delivered());
             writer.writeStatistics(counters, comment);
         }
     }

@@ -109,6 +109,27 @@ final class Format {
         return text.replace('T', ' ');
     }
 
+    /**
+     * Why packets the capture dropped matter, for the summary line of the Markdown and HTML reports: they tell a
+     * capture that could not keep up apart from loss on the network.
+     */
+    static String dropped(long packets) {
+        return "the capture dropped " + count(packets) + (packets == 1 ? " packet" : " packets") + " (rule "
+                + "capture.dropped): tcpdump could not keep up, so they are in no file, and gaps in this window (such "
+                + "as tcp.lost-segment, previous segment not captured) are likely the capture's own losses, not the "
+                + "network's.";
+    }
+
+    /** Whether the report has a finding of this rule. */
+    static boolean has(AnalysisReport report, Rule rule) {
+        for (Finding finding : nonNull(report.verdicts())) {
+            if (finding.rule() == rule) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String flowText(FlowSummary flow) {
         return flow.client() + " -> " + flow.server();
     }

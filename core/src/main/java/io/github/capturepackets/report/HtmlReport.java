@@ -5,6 +5,7 @@ import io.github.capturepackets.analysis.CaptureProblem;
 import io.github.capturepackets.analysis.Finding;
 import io.github.capturepackets.analysis.FlowSummary;
 import io.github.capturepackets.analysis.Marker;
+import io.github.capturepackets.analysis.Rule;
 import io.github.capturepackets.analysis.Severity;
 import io.github.capturepackets.analysis.Stats;
 import io.github.capturepackets.analysis.Verdict;
@@ -78,7 +79,9 @@ final class HtmlReport {
         fact(html, "Start", Format.time(report.start()));
         fact(html, "End", Format.time(report.end()));
         fact(html, "Link types", String.join(", ", Format.nonNull(report.linkTypes())));
-        fact(html, "Complete", report.complete() ? "yes" : "NO - see problems");
+        long dropped = report.droppedPackets();
+        fact(html, "Complete", report.complete() ? "yes" : dropped > 0 ? "NO - dropped " + Format.count(dropped)
+                + " packets; see problems" : "NO - see problems");
         html.append("</dl>\n");
         List<String> sources = Format.nonNull(report.sources());
         if (!sources.isEmpty()) {
@@ -115,9 +118,20 @@ final class HtmlReport {
         if (report.complete() && problems.isEmpty()) {
             return;
         }
+        long dropped = report.droppedPackets();
         html.append("<section id=\"problems\" class=\"problems\">\n<h2>")
-                .append(report.complete() ? "Capture problems" : "Capture incomplete")
-                .append("</h2>\n<p>The counts below cover only the packets read before each problem.</p>\n<ul>\n");
+                .append(dropped > 0 ? "Capture dropped packets" : report.complete() ? "Capture problems"
+                        : "Capture incomplete")
+                .append("</h2>\n");
+        if (dropped > 0) {
+            String sentence = Format.dropped(dropped);
+            html.append("<p id=\"dropped\">").append(esc(Character.toUpperCase(sentence.charAt(0))
+                    + sentence.substring(1))).append("</p>\n");
+        }
+        if (dropped == 0 || Format.has(report, Rule.CAPTURE_INCOMPLETE)) {
+            html.append("<p>The counts below cover only the packets read before each problem.</p>\n");
+        }
+        html.append("<ul>\n");
         int shown = Math.min(problems.size(), MAX_PROBLEMS);
         for (CaptureProblem problem : problems.subList(0, shown)) {
             html.append("<li><code>").append(esc(problem.source())).append("</code>");

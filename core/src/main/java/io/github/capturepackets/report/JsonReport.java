@@ -57,6 +57,7 @@ final class JsonReport {
         json.writeNumberField("bytes", report.bytes());
         strings(json, "linkTypes", report.linkTypes());
         json.writeBooleanField("complete", report.complete());
+        json.writeNumberField("droppedPackets", report.droppedPackets());
         instant(json, "start", report.start());
         instant(json, "end", report.end());
         millis(json, "durationMillis", report.start() == null || report.end() == null ? null

@@ -4,6 +4,7 @@ import io.github.capturepackets.analysis.AnalysisReport;
 import io.github.capturepackets.analysis.CaptureProblem;
 import io.github.capturepackets.analysis.Finding;
 import io.github.capturepackets.analysis.FlowSummary;
+import io.github.capturepackets.analysis.Rule;
 import io.github.capturepackets.analysis.Stats;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,12 @@ final class MarkdownReport {
         }
         md.append(" from ").append(Format.plural(Format.nonNull(report.sources()).size(), "capture", "captures"))
                 .append(".\n");
-        if (!report.complete()) {
+        long dropped = report.droppedPackets();
+        if (dropped > 0) {
+            md.append("\n**Capture dropped packets:** ").append(Format.dropped(dropped))
+                    .append(" See Capture problems.\n");
+        }
+        if (!report.complete() && (dropped == 0 || Format.has(report, Rule.CAPTURE_INCOMPLETE))) {
             md.append("\n**Capture incomplete:** the counts cover only what was read; see Capture problems.\n");
         }
 

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.capturepackets.analysis.Rule;
 import io.github.capturepackets.pcap.CaptureInterface;
 import io.github.capturepackets.pcap.CaptureReader;
+import io.github.capturepackets.pcap.MergeSource;
 import io.github.capturepackets.pcap.Packet;
+import io.github.capturepackets.pcap.PcapngWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +61,7 @@ class MainTest {
             assertThat(run.status()).isZero();
             assertThat(run.out()).contains("--json FILE", "--html FILE", "--markdown FILE", "--fail-on RULE",
                     "--threshold RULE=N", "--max-retransmission-rate X", "--dns-timeout DURATION", "--max-flows N",
-                    "--quiet", "Exit status:", "Damaged captures:");
+                    "--quiet", "Exit status:", "Damaged captures:", "Dropped packets:");
             for (Rule rule : Rule.values()) {
                 assertThat(run.out()).containsPattern("(?m)^  " + rule.id().replace(".", "\\.") + " +"
                         + rule.defaultSeverity() + " +" + java.util.regex.Pattern.quote(rule.description()) + "$");
@@ -283,6 +285,44 @@ class MainTest {
             CliRun strict = CliRun.of("analyze", "-q", "--fail-on", "capture.incomplete", truncated.toString());
             assertThat(strict.status()).isEqualTo(1);
             assertThat(strict.err()).contains("FAIL: capture.incomplete");
+        }
+
+        @Test
+        @DisplayName("a pcapng whose statistics count drops is reported capture.dropped and incomplete, on stderr, in"
+                + " JSON and in the summary, and fails with --fail-on capture.dropped")
+        void droppedPackets() throws IOException {
+            Path merged = dir.resolve("capture.pcapng");
+            PcapngWriter.merge(List.of(MergeSource.of(CliRun.fixture(), "shop/web-0").withDroppedPackets(346)),
+                    merged, List.of());
+            Path json = dir.resolve("dropped.json");
+
+            CliRun run = CliRun.of("analyze", "--json", json.toString(), merged.toString());
+
+            assertThat(run.status()).as(run.toString()).isZero();
+            assertThat(run.err()).contains("capture-packets: warning: interface shop/web-0 of capture.pcapng: the "
+                    + "capture dropped 346 packets", "capture-packets: warning: the capture dropped 346 packets",
+                    "--fail-on capture.dropped");
+            // Read whole: not the damaged-file warning.
+            assertThat(run.err()).doesNotContain("before the damage");
+            assertThat(run.out()).contains("**Capture dropped packets:** the capture dropped 346 packets",
+                    "| WARN | `capture.dropped` | 346 |");
+            JsonNode report = JSON.readTree(json.toFile());
+            assertThat(report.get("complete").asBoolean()).isFalse();
+            assertThat(report.get("droppedPackets").asLong()).isEqualTo(346);
+            JsonNode dropped = null;
+            for (JsonNode verdict : report.get("verdicts")) {
+                if (verdict.get("rule").asText().equals("capture.dropped")) {
+                    dropped = verdict;
+                }
+            }
+            assertThat(dropped).as(report.toString()).isNotNull();
+            assertThat(dropped.get("count").asLong()).isEqualTo(346);
+            assertThat(dropped.get("message").asText()).endsWith("interface shop/web-0 of capture.pcapng dropped 346 "
+                    + "packets");
+
+            CliRun strict = CliRun.of("analyze", "-q", "--fail-on", "capture.dropped", merged.toString());
+            assertThat(strict.status()).isEqualTo(1);
+            assertThat(strict.err()).contains("FAIL: capture.dropped x346");
         }
     }
 

@@ -56,6 +56,18 @@ class HtmlReportTest {
     }
 
     @Test
+    @DisplayName("a capture that dropped packets shows the count in the facts and a problems section saying so")
+    void dropped() {
+        String html = Reports.html(SampleReports.dropped());
+
+        assertThat(html).contains("<dt>Complete</dt><dd>NO - dropped 2,175 packets; see problems</dd>");
+        assertThat(html).contains("<h2>Capture dropped packets</h2>\n<p id=\"dropped\">The capture dropped 2,175 "
+                + "packets (rule capture.dropped): tcpdump could not keep up");
+        assertThat(html).doesNotContain("cover only the packets read before each problem");
+        assertThat(Reports.html(SampleReports.failing())).doesNotContain("id=\"dropped\"");
+    }
+
+    @Test
     @DisplayName("an empty report renders without a timeline or flow table, and a passing one shows PASS")
     void emptyAndPassing() {
         String empty = Reports.html(SampleReports.empty());

@@ -34,6 +34,7 @@ class JsonReportTest {
     static final List<String> GOLDEN_PATHS = List.of(
             "bytes",
             "complete",
+            "droppedPackets",
             "durationMillis",
             "end",
             "flowCount",
@@ -219,6 +220,19 @@ class JsonReportTest {
 
         assertThat(json.get("problems").get(0).get("offset").asLong()).isEqualTo(4096);
         assertThat(json.get("markers").get(0).get("label").asText()).isEqualTo("checkout submitted");
+    }
+
+    @Test
+    @DisplayName("packets the capture dropped are counted in droppedPackets and the capture.dropped verdict")
+    void droppedPackets() throws IOException {
+        JsonNode json = mapper.readTree(Reports.json(SampleReports.dropped()));
+
+        assertThat(json.get("complete").asBoolean()).isFalse();
+        assertThat(json.get("droppedPackets").asLong()).isEqualTo(2175);
+        assertThat(json.get("verdicts").get(1).get("rule").asText()).isEqualTo("capture.dropped");
+        assertThat(json.get("verdicts").get(1).get("count").asLong()).isEqualTo(2175);
+        assertThat(json.get("problems").get(0).get("offset").asLong()).isEqualTo(-1);
+        assertThat(mapper.readTree(Reports.json(SampleReports.failing())).get("droppedPackets").asLong()).isZero();
     }
 
     @Test

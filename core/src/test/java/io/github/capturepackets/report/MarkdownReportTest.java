@@ -37,6 +37,22 @@ class MarkdownReportTest {
     }
 
     @Test
+    @DisplayName("a capture that dropped packets says so first, with the count, and that gaps are likely its own")
+    void droppedSummary() {
+        String md = Reports.markdown(SampleReports.dropped());
+
+        assertThat(md).contains("\n**Capture dropped packets:** the capture dropped 2,175 packets (rule "
+                + "capture.dropped): tcpdump could not keep up, so they are in no file, and gaps in this window (such as "
+                + "tcp.lost-segment, previous segment not captured) are likely the capture's own losses, not the "
+                + "network's. See Capture problems.\n");
+        assertThat(md.indexOf("**Capture dropped packets:**")).isLessThan(md.indexOf("#### Findings"));
+        // Read whole, so not the damaged-file line, whose "counts cover only what was read" would mislead.
+        assertThat(md).doesNotContain("**Capture incomplete:**");
+        assertThat(md).contains("| WARN | `capture.dropped` | 2,175 | 0 |");
+        assertThat(Reports.markdown(SampleReports.failing())).doesNotContain("Capture dropped packets");
+    }
+
+    @Test
     @DisplayName("a passing report says so and has no findings table or problem list")
     void passingSummary() {
         String md = Reports.markdown(SampleReports.passing());

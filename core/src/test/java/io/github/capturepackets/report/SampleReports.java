@@ -80,6 +80,26 @@ final class SampleReports {
                         new Marker(T0.plusMillis(2800), "assert " + HOSTILE)));
     }
 
+    /**
+     * A capture that dropped packets (as the analyzer reports it: capture.dropped, a problem, the lost-segment
+     * note) and was otherwise read whole.
+     */
+    static AnalysisReport dropped() {
+        String note = "; the capture dropped 2175 packets in this window (capture.dropped), so these gaps are likely "
+                + "the capture's own losses, not the network's";
+        Finding lost = finding(Rule.TCP_LOST_SEGMENT, 3, 40, 900, "10.0.0.1:8080 -> 10.0.0.2:40000",
+                Rule.TCP_LOST_SEGMENT.description() + note);
+        Finding dropped = finding(Rule.CAPTURE_DROPPED, 2175, 0, 0, null,
+                Rule.CAPTURE_DROPPED.description() + ": shop/web-0 dropped 2175 packets");
+        return new AnalysisReport(List.of("shop/web-0"), 487, 17_100_000, List.of("LINUX_SLL2"), false,
+                List.of(new CaptureProblem("shop/web-0", -1, "shop/web-0: tcpdump dropped 2175 packets (\"dropped by "
+                        + "kernel\") in this capture's window.")),
+                T0, T0.plusMillis(1500), 1,
+                List.of(tcp(1, "10.0.0.2", 40000, "10.0.0.1", 8080, "OPEN", 487, 17_100_000, 0, 1500,
+                        Duration.ofNanos(60_000), List.of(lost))),
+                stats(), List.of(lost, dropped), Verdict.WARN, List.of());
+    }
+
     /** A clean report: one closed connection, nothing found. */
     static AnalysisReport passing() {
         return new AnalysisReport(List.of("clean.pcap"), 12, 2_000, List.of("EN10MB"), true, List.of(), T0,
