@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param pullPolicy       its pull policy
  * @param filter           a BPF filter for tcpdump, or empty for everything
  * @param captureInterface the interface tcpdump listens on ({@code any} sees both eth0 and lo)
- * @param snapLength       bytes kept per packet (0: tcpdump's default, the whole packet)
+ * @param snapLength       bytes kept per packet (0: whole packets, which tcpdump is given as {@code -s 65600}: every
+ *                         frame Linux builds without BIG TCP, and four times as many per ring as tcpdump's 262144)
  * @param bufferSize       tcpdump's kernel ring per pod in KiB ({@code tcpdump -B}); a burst larger than the ring
- *                         is dropped by the kernel and reported. The memory is the kernel's, per capture
+ *                         is dropped by the kernel and reported. In immediate mode the kernel maps twice this in
+ *                         node memory while capturing (not charged to the pod's memory cgroup)
  * @param limits           duration, size and packet limits per pod
  * @param startTimeout     how long to wait for a capture container to run before failing
  * @param outputDirectory  where pcap files are written

@@ -6,22 +6,28 @@ import java.util.List;
 
 /** The tcpdump command line, the same in every mode. */
 final class TcpdumpCommand {
+    /**
+     * The snap length for "whole packets": the largest frame Linux builds without BIG TCP (a 64 KiB GSO/GRO packet
+     * on lo or a veth, plus the link-layer header; 65,549 bytes were the largest seen on lo). In immediate mode the
+     * kernel ring is cut into frames of the snap length, so tcpdump's own default of 262144 would hold a quarter
+     * as many packets in the same memory. A longer packet is cut here, with its original length kept.
+     */
+    static final int WHOLE_PACKET_SNAP = 65600;
+
     private TcpdumpCommand() {
     }
 
     /**
-     * {@code tcpdump -Z root --immediate-mode -U -B KIB -w - -i IFACE [-s SNAP] [FILTER]}: root so Debian's tcpdump
+     * {@code tcpdump -Z root --immediate-mode -U -B KIB -w - -i IFACE -s SNAP [FILTER]}: root so Debian's tcpdump
      * keeps its privileges, immediate mode and per-packet flushing so a slice's last packets arrive at once. In
-     * immediate mode the kernel ring is cut into frames of the snap length (256 KiB by default), so {@code -B}
+     * immediate mode the kernel ring is cut into frames of the snap length ({@link #WHOLE_PACKET_SNAP} for whole packets), so {@code -B}
      * decides how many packets a burst may hold before the kernel drops (see docs/capture-engine.md).
      */
     static List<String> tcpdump(String tcpdump, String captureInterface, int snapLength, int bufferKib, String filter) {
         List<String> command = new ArrayList<>(List.of(tcpdump, "-Z", "root", "--immediate-mode", "-U",
                 "-B", Integer.toString(bufferKib), "-w", "-", "-i", captureInterface));
-        if (snapLength > 0) {
-            command.add("-s");
-            command.add(Integer.toString(snapLength));
-        }
+        command.add("-s");
+        command.add(Integer.toString(snapLength > 0 ? snapLength : WHOLE_PACKET_SNAP));
         if (!filter.isEmpty()) {
             command.add(filter);
         }

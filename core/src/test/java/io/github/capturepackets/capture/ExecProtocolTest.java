@@ -3,6 +3,7 @@ package io.github.capturepackets.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.github.capturepackets.testing.TcpBurst;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -33,9 +33,10 @@ final class Outcome {
     static final String KEY_SUMMARY = "capturepackets.summary";
     static final String KEY_PACKETS = "capturepackets.packets";
     static final String KEY_COMPLETE = "capturepackets.complete";
+    static final String KEY_DROPPED = "capturepackets.dropped";
     static final String KEY_DIRECTORY = "capturepackets.directory";
     static final List<String> REPORT_KEYS = List.of(KEY_VERDICT, KEY_SUMMARY, KEY_PACKETS, KEY_COMPLETE,
-            KEY_DIRECTORY);
+            KEY_DROPPED, KEY_DIRECTORY);
 
     static final String MERGED_CAPTURE = "capture.pcapng";
     static final String JSON = "verdicts.json";
@@ -153,6 +154,9 @@ final class Outcome {
                 : report.packets()));
         boolean complete = pods.stream().allMatch(PodCapture::complete) && (report == null || report.complete());
         entries.put(KEY_COMPLETE, Boolean.toString(complete));
+        // Packets the kernel dropped before tcpdump read them, in this test's window: missing from the capture.
+        entries.put(KEY_DROPPED, Long.toString(pods.stream().filter(p -> p.counters() != null)
+                .mapToLong(p -> p.counters().droppedByKernel()).sum()));
         entries.put(KEY_DIRECTORY, directory);
         return entries;
     }

@@ -31,7 +31,10 @@ final class PcapMerge {
             }
             for (int i = 0; i < pod.files().size(); i++) {
                 String name = pod.displayName() + (pod.files().size() > 1 ? "#" + (i + 1) : "");
-                sources.add(new MergeSource(pod.files().get(i), name, null, comments));
+                MergeSource source = new MergeSource(pod.files().get(i), name, null, comments);
+                // The pod's drops in this test's window, once (on its first file), as the interface's isb_osdrop.
+                sources.add(i == 0 && pod.counters() != null
+                        ? source.withDroppedPackets(pod.counters().droppedByKernel()) : source);
             }
         }
         MergeResult result = PcapngWriter.merge(sources, target, List.of("Capture Packets", "test: " + testName));

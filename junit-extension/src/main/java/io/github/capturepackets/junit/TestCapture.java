@@ -3,6 +3,7 @@ package io.github.capturepackets.junit;
 import io.github.capturepackets.analysis.AnalysisOptions;
 import io.github.capturepackets.analysis.AnalysisReport;
 import io.github.capturepackets.analysis.Analyzer;
+import io.github.capturepackets.analysis.CaptureGap;
 import io.github.capturepackets.analysis.Marker;
 import io.github.capturepackets.analysis.Rule;
 import io.github.capturepackets.capture.CaptureMode;
@@ -134,7 +135,22 @@ final class TestCapture implements PacketCapture, AutoCloseable {
         // once, or every packet would look retransmitted.
         boolean node = captured.stream().anyMatch(pod -> pod.mode() == CaptureMode.NODE);
         AnalysisOptions options = AnalysisOptions.defaults().withFailOn(failOn).withIgnoreInterfaceDuplicates(node);
-        return Analyzer.analyze(files, names, options, List.copyOf(markers));
+        return Analyzer.analyze(files, names, options, List.copyOf(markers), gaps(captured));
+    }
+
+    /**
+     * What the capture side knows each pod's pieces missed (kernel drops in their windows, a pod deleted, a limit
+     * hit), so the report says it instead of presenting the gaps as the network's.
+     */
+    static List<CaptureGap> gaps(List<PodCapture> pods) {
+        List<CaptureGap> gaps = new ArrayList<>();
+        for (PodCapture pod : pods) {
+            if (!pod.complete()) {
+                long dropped = pod.counters() == null ? 0 : pod.counters().droppedByKernel();
+                gaps.add(new CaptureGap(pod.displayName(), dropped, pod.incompleteReason()));
+            }
+        }
+        return gaps;
     }
 
     private void endSlices() {

@@ -378,11 +378,14 @@ class CapturePacketsExtensionTest {
         Map<String, Map<String, String>> entries = entriesByTest(results);
         assertThat(entries).containsOnlyKeys("first()", "second()");
         assertThat(entries.get("first()")).containsOnlyKeys("capturepackets.verdict", "capturepackets.summary",
-                "capturepackets.packets", "capturepackets.complete", "capturepackets.directory");
+                "capturepackets.packets", "capturepackets.complete", "capturepackets.dropped",
+                "capturepackets.directory");
         assertThat(Outcome.REPORT_KEYS).containsExactly("capturepackets.verdict", "capturepackets.summary",
-                "capturepackets.packets", "capturepackets.complete", "capturepackets.directory");
+                "capturepackets.packets", "capturepackets.complete", "capturepackets.dropped",
+                "capturepackets.directory");
         assertThat(entries.get("first()")).containsEntry("capturepackets.verdict", "PASS")
                 .containsEntry("capturepackets.complete", "true")
+                .containsEntry("capturepackets.dropped", "0")
                 .containsEntry("capturepackets.directory",
                         Fixtures.testDir(out, FilesTestCases.class, "first").toString());
         assertThat(entries.get("second()").get("capturepackets.verdict")).isEqualTo("WARN");

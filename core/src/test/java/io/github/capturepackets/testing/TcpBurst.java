@@ -1,4 +1,4 @@
-package io.github.capturepackets.capture;
+package io.github.capturepackets.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,20 +10,29 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** One TCP connection over loopback that carries a given number of bytes as fast as the kernel allows. */
-final class TcpBurst implements AutoCloseable {
+/**
+ * One TCP connection over loopback that carries a given number of bytes as fast as the kernel allows, and the
+ * oracle for how many of them a capture holds (tshark).
+ */
+public final class TcpBurst implements AutoCloseable {
     private final ServerSocket server;
 
-    TcpBurst() throws IOException {
-        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    /** A server on 127.0.0.1. */
+    public TcpBurst() throws IOException {
+        this(InetAddress.getLoopbackAddress());
     }
 
-    int port() {
+    /** A server on a loopback address of its own (say 127.0.77.1), so a host filter keeps other traffic out. */
+    public TcpBurst(InetAddress address) throws IOException {
+        server = new ServerSocket(0, 1, address);
+    }
+
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Sends {@code bytes} to the server, which reads and discards them; returns the bytes sent. */
-    long send(long bytes) throws IOException, InterruptedException {
+    public long send(long bytes) throws IOException, InterruptedException {
         Thread sink = new Thread(() -> {
             try (Socket accepted = server.accept(); InputStream in = accepted.getInputStream()) {
                 byte[] buffer = new byte[1 << 16];
@@ -37,7 +46,7 @@ final class TcpBurst implements AutoCloseable {
         sink.setDaemon(true);
         sink.start();
         long sent = 0;
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port());
+        try (Socket socket = new Socket(server.getInetAddress(), port());
                 OutputStream out = socket.getOutputStream()) {
             byte[] chunk = new byte[1 << 16];
             while (sent < bytes) {
@@ -51,7 +60,7 @@ final class TcpBurst implements AutoCloseable {
     }
 
     /** TCP payload bytes sent to {@code port} in a capture, by tshark, retransmissions counted once. */
-    static long payloadTo(Path capture, int port) throws IOException, InterruptedException {
+    public static long payloadTo(Path capture, int port) throws IOException, InterruptedException {
         Process tshark = new ProcessBuilder("tshark", "-n", "-r", capture.toString(), "-Y",
                 "tcp.dstport == " + port + " && tcp.len > 0 && !tcp.analysis.retransmission", "-T", "fields",
                 "-e", "tcp.len").redirectErrorStream(false).start();
