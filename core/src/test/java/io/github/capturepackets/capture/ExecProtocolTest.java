@@ -1,8 +1,8 @@
 package io.github.capturepackets.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.github.capturepackets.testing.Needs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -118,7 +118,8 @@ class ExecProtocolTest {
     @ValueSource(strings = {"/bin/sh", "/usr/bin/busybox"})
     @DisplayName("the PID line, a filter with shell metacharacters, the stop by SIGTERM and the closing counters work")
     void stopBySigterm(String shell) throws Exception {
-        assumeThat(Files.isExecutable(Path.of(shell))).as(shell + " is needed (apt-get install busybox)").isTrue();
+        Needs.that(Files.isExecutable(Path.of(shell)), shell.endsWith("busybox") ? "busybox" : "sh",
+                shell + " is needed (apt-get install -y busybox); .ci/run installs it");
         List<String> sh = shell.endsWith("busybox") ? List.of(shell, "sh", "-c") : List.of(shell, "-c");
         int port = LocalTraffic.freeUdpPort();
         PodCapture capture = capture(sh, "udp port " + port + " and !(host 10.255.255.1 or ip6) and len > 1",
@@ -132,7 +133,8 @@ class ExecProtocolTest {
     @Test
     @DisplayName("busybox's timeout ends tcpdump at the limit on its own, and the counters still arrive")
     void busyboxTimeLimit() throws Exception {
-        assumeThat(Files.isExecutable(BUSYBOX)).as("busybox is needed (apt-get install busybox)").isTrue();
+        Needs.that(Files.isExecutable(BUSYBOX), "busybox", BUSYBOX + " is needed (apt-get install -y busybox); .ci/run"
+                + " installs it");
         int port = LocalTraffic.freeUdpPort();
         long begin = System.nanoTime();
         List<String> command = TcpdumpCommand.withTimeLimit(Duration.ofSeconds(2),
