@@ -98,8 +98,9 @@ def main(argv):
                 failures.append(f"{report}: unreadable report ({e})")
                 failed += 1
                 continue
+            # The suite's name is the class; a test case's classname is the class's @DisplayName when it has one.
+            cls = suite.get("name") or report.name[len("TEST-"):-len(".xml")]
             for case in suite.iter("testcase"):
-                cls = case.get("classname") or suite.get("name") or "?"
                 classes_with_cases.add(cls)
                 name = f"{cls}.{case.get('name')}"
                 short = f"{cls.rsplit('.', 1)[-1]}.{case.get('name')}"
