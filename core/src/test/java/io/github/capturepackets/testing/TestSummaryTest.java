@@ -87,10 +87,14 @@ class TestSummaryTest {
     Summary summary = summary(fixture, false, "--since", Long.toString(beforeFixtureRun));
 
     assertThat(summary.exit()).as(summary.out()).isZero();
-    assertThat(summary.closingLine()).isEqualTo("tests: 1 passed, 0 failed, 2 skipped");
+    assertThat(summary.closingLine()).isEqualTo("tests: 1 passed, 0 failed, 4 skipped");
     assertThat(summary.out()).containsPattern("skipped +1 x needs tshark: tshark is not on the PATH; install it .*"
         + "\\[WholeClassSkippedTest \\(whole class, skipped in @BeforeAll\\)]");
-    assertThat(summary.out()).contains("allowed skips: 1 x needs docker");
+    assertThat(summary.out()).contains(
+        "skipped    1 x needs docker: fixture: K3s from testcontainers needs a Docker engine  [PassingTest.needsDocker]",
+        "skipped    1 x needs docker: fixture: disabled without a Docker engine  [PassingTest.disabledWithoutDocker]",
+        "skipped    1 x something is missing  [UnattributedTest.skipsWithoutNeeds]",
+        "allowed skips: 2 x needs docker");
     assertThat(summary.out()).contains("ignored 1 report file(s) older than this run");
   }
 
@@ -99,18 +103,21 @@ class TestSummaryTest {
   void staleReportCountsWithoutSince() throws Exception {
     Summary summary = summary(fixture, false);
 
-    assertThat(summary.closingLine()).isEqualTo("tests: 2 passed, 0 failed, 2 skipped");
+    assertThat(summary.closingLine()).isEqualTo("tests: 2 passed, 0 failed, 4 skipped");
   }
 
   @Test
-  @DisplayName("With CI=true a skip for want of tshark fails the summary and names tshark; the docker skip is allowed")
+  @DisplayName("With CI=true a skip for want of tshark fails the summary and names tshark, a skip without a 'needs' "
+      + "reason fails too, the docker skips are allowed")
   void ciFailsOnMissingTool() throws Exception {
     Summary summary = summary(fixture, true, "--since", Long.toString(beforeFixtureRun));
 
     assertThat(summary.exit()).as(summary.out()).isEqualTo(1);
     assertThat(summary.out()).contains("test-summary: CI: 1 test(s) skipped because tshark is missing, but .ci/run "
         + "installs it").doesNotContain("because docker is missing");
-    assertThat(summary.closingLine()).isEqualTo("tests: 1 passed, 0 failed, 2 skipped");
+    assertThat(summary.out()).contains("test-summary: CI: UnattributedTest.skipsWithoutNeeds was skipped without a "
+        + "'needs WHAT:' reason (something is missing)");
+    assertThat(summary.closingLine()).isEqualTo("tests: 1 passed, 0 failed, 4 skipped");
   }
 
   @Test
@@ -124,8 +131,8 @@ class TestSummaryTest {
     Summary summary = summary(work.resolve("allowed-only"), true);
 
     assertThat(summary.exit()).as(summary.out()).isZero();
-    assertThat(summary.closingLine()).isEqualTo("tests: 1 passed, 0 failed, 1 skipped");
-    assertThat(summary.out()).contains("allowed skips: 1 x needs docker");
+    assertThat(summary.closingLine()).isEqualTo("tests: 1 passed, 0 failed, 2 skipped");
+    assertThat(summary.out()).contains("allowed skips: 2 x needs docker");
   }
 
   @Test
