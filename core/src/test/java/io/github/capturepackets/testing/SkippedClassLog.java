@@ -23,18 +23,32 @@ public final class SkippedClassLog implements TestExecutionListener {
   /** Relative to the module directory, next to Surefire's and Failsafe's report directories. */
   public static final String DIRECTORY = "target/skipped-classes";
 
+  private final Path dir;
+
+  /** The instance the launcher creates: records go to the module's (Surefire sets {@code basedir}). */
+  public SkippedClassLog() {
+    this(Path.of(System.getProperty("basedir", ".")).resolve(DIRECTORY));
+  }
+
+  SkippedClassLog(Path dir) {
+    this.dir = dir;
+  }
+
   @Override
   public void executionFinished(TestIdentifier identifier, TestExecutionResult result) {
-    if (result.getStatus() != TestExecutionResult.Status.ABORTED || !identifier.isContainer()
-        || !(identifier.getSource().orElse(null) instanceof ClassSource source)) {
+    if (!identifier.isContainer() || !(identifier.getSource().orElse(null) instanceof ClassSource source)) {
       return;
     }
-    String reason = result.getThrowable().map(Throwable::getMessage).orElse(null);
-    Path dir = Path.of(System.getProperty("basedir", ".")).resolve(DIRECTORY);
+    Path record = dir.resolve(source.getClassName() + ".txt");
     try {
+      if (result.getStatus() != TestExecutionResult.Status.ABORTED) {
+        Files.deleteIfExists(record); // ran this time: an earlier run's record no longer applies
+        return;
+      }
+      String reason = result.getThrowable().map(Throwable::getMessage).orElse(null);
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve(source.getClassName() + ".txt"),
-          reason == null || reason.isBlank() ? "aborted without a reason" : reason, StandardCharsets.UTF_8);
+      Files.writeString(record, reason == null || reason.isBlank() ? "aborted without a reason" : reason,
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record the skipped class " + source.getClassName() + " in " + dir, e);
     }
