@@ -18,7 +18,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOOLS=$HERE/scenario_tools.py
 PREFIX=cpcap
 
-skip() { echo "make-captures: cannot run here: $*" >&2; exit 77; }
+# skip WHAT WHY: the last line is "needs WHAT: WHY", the reason ScenarioCaptures gives JUnit (testing.Needs).
+skip() { local what=$1; shift; echo "needs $what: $* (make-captures cannot run here)" >&2; exit 77; }
 die() { echo "make-captures: $*" >&2; exit 1; }
 
 [ $# -ge 1 ] || die "usage: $0 OUTDIR [SCENARIO...]"
@@ -31,12 +32,12 @@ for scenario in "${SELECTED[@]}"; do
     *) die "unknown scenario '$scenario' (known: ${DEFAULT_SCENARIOS[*]} bench-mix)" ;;
   esac
 done
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tcpdump); run the tests as root"
+[ "$(id -u)" -eq 0 ] || skip root "network namespaces and tcpdump need it; run the tests as root"
 for tool in ip nft tcpdump openssl timeout; do
-  command -v "$tool" >/dev/null || skip "'$tool' is missing (apt-get install -y iproute2 nftables tcpdump openssl)"
+  command -v "$tool" >/dev/null || skip "$tool" "'$tool' is missing (apt-get install -y iproute2 nftables tcpdump openssl)"
 done
 PYTHON=/usr/bin/python3
-[ -x "$PYTHON" ] || PYTHON=$(command -v python3) || skip "'python3' is missing (apt-get install -y python3)"
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3) || skip python3 "'python3' is missing (apt-get install -y python3)"
 
 OUT=$(mkdir -p "$1" && cd "$1" && pwd)
 # Unique per run (pid + random) so parallel and aborted runs never collide; the pid lets a later run

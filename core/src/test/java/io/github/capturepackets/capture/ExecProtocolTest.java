@@ -1,8 +1,8 @@
 package io.github.capturepackets.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.github.capturepackets.testing.Needs;
 import io.github.capturepackets.testing.TcpBurst;
 import java.io.IOException;
 import java.io.InputStream;
@@ -173,7 +173,8 @@ class ExecProtocolTest {
     }
 
     private static List<String> shellArgv(String shell) {
-        assumeThat(Files.isExecutable(Path.of(shell))).as(shell + " is needed (apt-get install busybox)").isTrue();
+        Needs.that(Files.isExecutable(Path.of(shell)), shell.endsWith("busybox") ? "busybox" : "sh",
+                shell + " is needed (apt-get install -y busybox); .ci/run installs it");
         return shell.endsWith("busybox") ? List.of(shell, "sh", "-c") : List.of(shell, "-c");
     }
 
@@ -272,7 +273,8 @@ class ExecProtocolTest {
     @Test
     @DisplayName("busybox: the watchdog ends tcpdump at the limit on its own, and the counters still arrive")
     void busyboxTimeLimit() throws Exception {
-        assumeThat(Files.isExecutable(BUSYBOX)).as("busybox is needed (apt-get install busybox)").isTrue();
+        Needs.that(Files.isExecutable(BUSYBOX), "busybox", BUSYBOX + " is needed (apt-get install -y busybox); .ci/run"
+                + " installs it");
         int port = LocalTraffic.freeUdpPort();
         long begin = System.nanoTime();
         String line = TcpdumpCommand.shellCommand(Duration.ofSeconds(2),

@@ -1,7 +1,6 @@
 package io.github.capturepackets.capture;
 
-import static org.assertj.core.api.Assumptions.assumeThat;
-
+import io.github.capturepackets.testing.Needs;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -20,14 +19,13 @@ final class LocalTraffic {
     }
 
     static void assumeCaptureWorks() {
-        assumeThat(LocalCapture.findTcpdump(System.getenv("PATH") + ":/usr/sbin:/sbin")).as(
-                "tcpdump is needed for local capture tests (apt-get install tcpdump)").isPresent();
-        assumeThat(System.getProperty("user.name")).as("capturing needs root").isEqualTo("root");
+        Needs.that(LocalCapture.findTcpdump(System.getenv("PATH") + ":/usr/sbin:/sbin").isPresent(), "tcpdump",
+                "local capture tests run tcpdump; install it (apt-get install -y tcpdump); .ci/run does");
+        Needs.root("capturing with tcpdump");
     }
 
     static void assumeTshark() {
-        assumeThat(Files.isExecutable(Path.of("/usr/bin/tshark"))).as("tshark is the oracle (apt-get install tshark)")
-                .isTrue();
+        Needs.tools("tshark");
     }
 
     /** A free UDP port on 127.0.0.1 (nothing listens, so nothing answers; the datagrams still cross lo). */

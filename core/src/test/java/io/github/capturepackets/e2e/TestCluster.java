@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.github.capturepackets.testing.Needs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The Kubernetes cluster the end-to-end tests run against, resolved in this order:
@@ -93,7 +93,7 @@ public final class TestCluster implements AutoCloseable {
     if (dockerAvailable()) {
       return startK3s(settings);
     }
-    return Assumptions.abort("No Kubernetes cluster for the e2e tests: neither system property "
+    return Needs.abort("local-cluster", "No Kubernetes cluster for the e2e tests: neither system property "
         + KUBECONFIG_PROPERTY + " nor environment variable CAPTURE_PACKETS_E2E_KUBECONFIG is set, "
         + harnessEnvFile() + " does not exist (the local harness is not up), and no Docker engine was found for "
         + "K3s (testcontainers). Run `cluster/local-cluster.sh run -- ./mvnw -B -Pe2e verify`, or "

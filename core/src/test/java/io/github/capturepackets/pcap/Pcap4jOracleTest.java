@@ -1,8 +1,8 @@
 package io.github.capturepackets.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.capturepackets.testing.Needs;
 import java.io.EOFException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class Pcap4jOracleTest {
         } catch (Throwable e) {
             loads = false;
         }
-        assumeTrue(loads, "pcap4j cannot load native libpcap: apt-get install libpcap0.8 to run this test");
+        Needs.that(loads, "libpcap", "pcap4j cannot load native libpcap: apt-get install -y libpcap0.8 to run this test");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.github.capturepackets.analysis.AnalysisOptions;
 import io.github.capturepackets.analysis.AnalysisReport;
 import io.github.capturepackets.analysis.Analyzer;
 import io.github.capturepackets.analysis.Rule;
+import io.github.capturepackets.testing.Needs;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,19 +34,34 @@ class PcapngWriterTest {
     record Row(String iface, String time, long length, int captured, String md5, String comment) {}
 
     @Test
-    @DisplayName("Written interfaces, packets, comments and statistics appear unchanged in tshark and capinfos")
+    @DisplayName("tshark reads a written file as it reads the inputs: same bytes, times and lengths, with the names "
+            + "and packet comments given; capinfos shows the section comment, interfaces and statistics")
+    void writtenFileReadByTsharkAndCapinfos() throws Exception {
+        Needs.tools("tshark", "capinfos");
+        Path out = dir.resolve("written.pcapng");
+        writeSample(out, new ArrayList<>());
+        // Expected from tshark reading the inputs, not from our reader: frame n of an input is commented when n is
+        // a multiple of its step (copy() below).
+        List<Row> expected = new ArrayList<>();
+        expected.addAll(asWritten(readTshark(Fixtures.path(Fixtures.ETHERNET)), "default/web-0", Fixtures.ETHERNET, 3));
+        expected.addAll(asWritten(readTshark(Fixtures.path(Fixtures.SLL2)), "default/db-0", Fixtures.SLL2, 5));
+        assertThat(expected).as("packets in the inputs").hasSizeGreaterThan(100);
+
+        assertThat(readTshark(out)).isEqualTo(expected);
+        String info = Tools.run(List.of("capinfos", "-k", "-I", out.toString()));
+        assertThat(info).contains("test: PcapngWriterTest#writeReadBack").contains("Name = default/web-0")
+                .contains("Description = pod web-0 (eth0)").contains("Name = default/db-0")
+                .contains("Number of stat entries = 1");
+        assertThat(Tools.run(List.of("capinfos", "-M", "-c", out.toString())))
+                .containsPattern("Number of packets:\\s+" + expected.size() + "\\s");
+    }
+
+    @Test
+    @DisplayName("Round trip: our reader reads back the interfaces, packets, comments and statistics the writer wrote")
     void writeReadBack() throws Exception {
         Path out = dir.resolve("written.pcapng");
         List<Row> expected = new ArrayList<>();
-        try (PcapngWriter writer = PcapngWriter.create(out, List.of("test: PcapngWriterTest#writeReadBack"))) {
-            int web = writer.addInterface(LinkType.ETHERNET.code(), 262_144, "default/web-0", "pod web-0 (eth0)",
-                    List.of("captured by an ephemeral container"));
-            int db = writer.addInterface(LinkType.LINUX_SLL2.code(), 262_144, "default/db-0", null, List.of());
-            copy(Fixtures.ETHERNET, writer, web, "default/web-0", expected, 3);
-            copy(Fixtures.SLL2, writer, db, "default/db-0", expected, 5);
-            writer.writeStatistics(new InterfaceStatistics(web, 1_700_000_000_000_000_000L, 500, 3, -1, 7, 490), null);
-            assertThat(writer.packetCount()).isEqualTo(expected.size());
-        }
+        writeSample(out, expected);
         assertThat(readOurs(out)).isEqualTo(expected);
         try (CaptureReader reader = CaptureReader.open(out)) {
             reader.read(p -> true);
@@ -61,23 +77,37 @@ class PcapngWriterTest {
                 assertThat(s.filterAccepted()).isEqualTo(-1);
             });
         }
-        if (Tools.onPath("tshark")) {
-            assertThat(readTshark(out)).isEqualTo(expected);
-            String info = Tools.run(List.of("capinfos", "-k", "-I", out.toString()));
-            assertThat(info).contains("test: PcapngWriterTest#writeReadBack").contains("Name = default/web-0")
-                    .contains("Description = pod web-0 (eth0)").contains("Name = default/db-0")
-                    .contains("Number of stat entries = 1");
+    }
+
+    /** Two interfaces (Ethernet web-0 with a description and comment, SLL2 db-0), packets, comments, statistics. */
+    private static void writeSample(Path out, List<Row> expected) throws Exception {
+        try (PcapngWriter writer = PcapngWriter.create(out, List.of("test: PcapngWriterTest#writeReadBack"))) {
+            int web = writer.addInterface(LinkType.ETHERNET.code(), 262_144, "default/web-0", "pod web-0 (eth0)",
+                    List.of("captured by an ephemeral container"));
+            int db = writer.addInterface(LinkType.LINUX_SLL2.code(), 262_144, "default/db-0", null, List.of());
+            copy(Fixtures.ETHERNET, writer, web, "default/web-0", expected, 3);
+            copy(Fixtures.SLL2, writer, db, "default/db-0", expected, 5);
+            writer.writeStatistics(new InterfaceStatistics(web, 1_700_000_000_000_000_000L, 500, 3, -1, 7, 490), null);
+            assertThat(writer.packetCount()).isEqualTo(expected.size());
         }
     }
 
+    /** tshark's rows of an input as copy() writes them: under {@code name}, every {@code step}-th frame commented. */
+    private static List<Row> asWritten(List<Row> input, String name, String fixture, int step) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < input.size(); i++) {
+            Row r = input.get(i);
+            long frame = i + 1;
+            String comment = frame % step == 0 ? "packet " + frame + " of " + fixture + " ✓" : null;
+            rows.add(new Row(name, r.time(), r.length(), r.captured(), r.md5(), comment));
+        }
+        return rows;
+    }
+
     @Test
-    @DisplayName("Merging captures orders packets by time across sources, keeps every byte, names each interface")
+    @DisplayName("Round trip: our reader finds a merged file ordered by time, every byte kept, each interface named")
     void mergeOrdersByTime() throws Exception {
-        List<MergeSource> sources = List.of(
-                new MergeSource(Fixtures.path(Fixtures.ETHERNET), "ns/web-0", "lo of web-0", List.of("first pod")),
-                MergeSource.of(Fixtures.path(Fixtures.SLL2), "ns/db-0"),
-                MergeSource.of(Fixtures.path(Fixtures.SLL), "ns/cache-0"),
-                MergeSource.of(Fixtures.path(Fixtures.MERGECAP), "ns/multi"));
+        List<MergeSource> sources = mergeSources();
         Path out = dir.resolve("merged.pcapng");
         MergeResult result = PcapngWriter.merge(sources, out, List.of("merged by a test"));
         assertThat(result.complete()).isTrue();
@@ -115,21 +145,61 @@ class PcapngWriterTest {
                     LinkType.LINUX_SLL);
             assertThat(reader.sectionComments()).containsExactly("merged by a test");
         }
-        if (Tools.onPath("tshark")) {
-            assertThat(readTshark(out)).isEqualTo(merged);
+    }
+
+    @Test
+    @DisplayName("tshark reads a merged file as it reads the inputs: every packet once, in time order, each source's "
+            + "own order kept, every interface named")
+    void mergeReadByTshark() throws Exception {
+        Needs.tools("tshark", "capinfos");
+        List<MergeSource> sources = mergeSources();
+        Path out = dir.resolve("merged.pcapng");
+        MergeResult result = PcapngWriter.merge(sources, out, List.of("merged by a test"));
+        assertThat(result.complete()).isTrue();
+
+        List<List<Row>> inputs = new ArrayList<>();
+        for (MergeSource s : sources) {
+            inputs.add(readTshark(s.file()));
         }
+        assertThat(result.packetsPerSource()).isEqualTo(inputs.stream().map(rows -> (long) rows.size()).toList());
+        List<Row> merged = readTshark(out);
+        assertThat(strip(merged)).containsExactlyInAnyOrderElementsOf(strip(inputs.stream().flatMap(List::stream)
+                .toList()));
+        assertThat(merged.stream().map(Row::time).toList())
+                .isSortedAccordingTo((a, b) -> new java.math.BigDecimal(a).compareTo(new java.math.BigDecimal(b)));
+        for (int i = 0; i < 3; i++) {
+            String name = sources.get(i).name();
+            assertThat(merged.stream().filter(r -> r.iface().equals(name)).map(Row::md5).toList()).as(name)
+                    .isEqualTo(inputs.get(i).stream().map(Row::md5).toList());
+        }
+        assertThat(merged.stream().map(Row::iface).distinct()).containsExactlyInAnyOrder("ns/web-0", "ns/db-0",
+                "ns/cache-0", "ns/multi/#0", "ns/multi/#1", "ns/multi/#2");
+        assertThat(Tools.run(List.of("capinfos", "-k", out.toString()))).contains("merged by a test");
+    }
+
+    private static List<MergeSource> mergeSources() {
+        return List.of(
+                new MergeSource(Fixtures.path(Fixtures.ETHERNET), "ns/web-0", "lo of web-0", List.of("first pod")),
+                MergeSource.of(Fixtures.path(Fixtures.SLL2), "ns/db-0"),
+                MergeSource.of(Fixtures.path(Fixtures.SLL), "ns/cache-0"),
+                MergeSource.of(Fixtures.path(Fixtures.MERGECAP), "ns/multi"));
+    }
+
+    /** Merges a good input, an empty one and one cut inside its 31st record into {@code out}. */
+    private MergeResult mergeBadInputs(Path out) throws Exception {
+        Path empty = Files.write(dir.resolve("empty.pcap"), new byte[0]);
+        byte[] full = Fixtures.bytes(Fixtures.SLL2);
+        int cut = Fixtures.pcapRecordOffsets(full).get(30) + 20;
+        Path truncated = Files.write(dir.resolve("truncated.pcap"), Arrays.copyOf(full, cut));
+        return PcapngWriter.merge(List.of(MergeSource.of(Fixtures.path(Fixtures.ETHERNET), "ns/ok"),
+                MergeSource.of(empty, "ns/empty"), MergeSource.of(truncated, "ns/cut")), out, List.of());
     }
 
     @Test
     @DisplayName("Merging keeps what can be read: an empty input and a truncated one are reported and noted in the file")
     void mergeWithBadInputs() throws Exception {
-        Path empty = Files.write(dir.resolve("empty.pcap"), new byte[0]);
-        byte[] full = Fixtures.bytes(Fixtures.SLL2);
-        int cut = Fixtures.pcapRecordOffsets(full).get(30) + 20;
-        Path truncated = Files.write(dir.resolve("truncated.pcap"), Arrays.copyOf(full, cut));
         Path out = dir.resolve("merged-bad.pcapng");
-        MergeResult result = PcapngWriter.merge(List.of(MergeSource.of(Fixtures.path(Fixtures.ETHERNET), "ns/ok"),
-                MergeSource.of(empty, "ns/empty"), MergeSource.of(truncated, "ns/cut")), out, List.of());
+        MergeResult result = mergeBadInputs(out);
         assertThat(result.complete()).isFalse();
         assertThat(result.packetsPerSource()).containsExactly((long) readOurs(Fixtures.path(Fixtures.ETHERNET)).size(),
                 0L, 30L);
@@ -143,11 +213,19 @@ class PcapngWriterTest {
             assertThat(reader.statistics()).singleElement().satisfies(s ->
                     assertThat(reader.interfaces().get(s.interfaceId()).name()).isEqualTo("ns/cut"));
         }
-        if (Tools.onPath("tshark")) {
-            String info = Tools.run(List.of("capinfos", "-k", "-c", out.toString()));
-            assertThat(info).contains("ns/empty: not merged");
-            assertThat(readTshark(out)).hasSize((int) result.packets());
-        }
+    }
+
+    @Test
+    @DisplayName("tshark and capinfos read a merge with bad inputs: the good input's packets plus the truncated one's 30 "
+            + "whole packets, and the note on the empty input")
+    void mergeWithBadInputsReadByTshark() throws Exception {
+        Needs.tools("tshark", "capinfos");
+        Path out = dir.resolve("merged-bad.pcapng");
+        MergeResult result = mergeBadInputs(out);
+        int good = readTshark(Fixtures.path(Fixtures.ETHERNET)).size();
+        assertThat(readTshark(out)).hasSize(good + 30);
+        assertThat(result.packets()).isEqualTo(good + 30);
+        assertThat(Tools.run(List.of("capinfos", "-k", "-c", out.toString()))).contains("ns/empty: not merged");
     }
 
     @Test

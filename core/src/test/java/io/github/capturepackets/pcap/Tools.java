@@ -1,14 +1,11 @@
 package io.github.capturepackets.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.github.capturepackets.testing.Needs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,29 +15,14 @@ final class Tools {
 
     private Tools() {}
 
-    static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
+    /** Skips (reported, with a {@code needs TOOL:} reason) unless every tool is on the PATH. */
     static void assumeTools(String... tools) {
-        for (String tool : tools) {
-            assumeTrue(onPath(tool), tool + " is not installed: install it (apt-get install tcpdump tshark) to run this"
-                    + " test; .ci/run does");
-        }
-    }
-
-    static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        Needs.tools(tools);
     }
 
     static void assumeCanCapture() {
-        assumeTools("tcpdump");
-        assumeTrue(isRoot(), "capturing with tcpdump needs root (or CAP_NET_RAW); run the tests as root to include it");
+        Needs.tools("tcpdump");
+        Needs.root("capturing with tcpdump");
     }
 
     /** Runs a command, fails the test on a non-zero exit, returns stdout. */

@@ -156,7 +156,7 @@ public final class ScenarioCaptures {
         failure = e;
       }
     }
-    Assumptions.assumeTrue(skipReason == null, () -> "scenario captures unavailable: " + skipReason);
+    Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     if (failure != null) {
       throw new IllegalStateException("making the scenario captures failed", failure);
     }
@@ -236,7 +236,7 @@ public final class ScenarioCaptures {
     }
     int status = process.exitValue();
     if (status == SKIP_STATUS) {
-      throw new SkipException(tail(log).strip());
+      throw new SkipException(skipReason(log));
     }
     if (status != 0) {
       throw new IllegalStateException(SCRIPT + " failed with status " + status + "; log " + log + ":\n" + tail(log));
@@ -331,6 +331,16 @@ public final class ScenarioCaptures {
   private static String storedHash(Path root) throws IOException {
     Path file = root.resolve("scripts.sha256");
     return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : "";
+  }
+
+  /**
+   * The script's last line, "needs WHAT: WHY" (its skip function writes it): the reason as {@link Needs} words it,
+   * so the summary can attribute the skip.
+   */
+  private static String skipReason(Path log) {
+    String tail = tail(log).strip();
+    String last = tail.substring(tail.lastIndexOf('\n') + 1);
+    return last.startsWith(Needs.PREFIX) ? last : Needs.reason("scenario-captures", "the script skipped: " + tail);
   }
 
   private static String tail(Path log) {

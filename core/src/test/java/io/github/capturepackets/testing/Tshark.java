@@ -14,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * tshark as the correctness oracle: which frames of a capture match a display filter.
@@ -126,8 +125,7 @@ public final class Tshark {
 
   /** Aborts (skips) the calling test when tshark is missing. */
   public static void assumeAvailable() {
-    Assumptions.assumeTrue(
-        available(),
+    Needs.that(available(), "tshark",
         "tshark is not installed, so there is no oracle to compare with; install it with: "
             + "echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections"
             + " && apt-get install -y tshark");

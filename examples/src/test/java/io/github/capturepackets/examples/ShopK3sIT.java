@@ -68,8 +68,8 @@ class ShopK3sIT {
     }
 
     @Test
-    @EnabledIf(value = "dockerAvailable", disabledReason = "K3s from testcontainers needs a Docker engine and none "
-            + "was found; the same scenario runs against the local cluster in ShopClusterIT")
+    @EnabledIf(value = "dockerAvailable", disabledReason = "needs docker: K3s from testcontainers needs a Docker "
+            + "engine and none was found; the same scenario runs against the local cluster in ShopClusterIT")
     @DisplayName("A missing page inside the pod shows as http.4xx in the pod's capture")
     void missingPage(PacketCapture capture) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package io.github.capturepackets.junit;
 
+import io.github.capturepackets.testing.Needs;
 import java.io.IOException;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -13,7 +14,10 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Skips (with the reason) tests that run real local captures when this machine cannot: no root or no tcpdump. */
+/**
+ * Skips (with a {@code needs WHAT:} reason, see {@link Needs}) tests that run real local captures when this machine
+ * cannot: no root or no tcpdump.
+ */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(RequiresLocalCapture.Condition.class)
@@ -26,11 +30,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
             boolean tcpdump = Stream.of(path.split(":")).filter(s -> !s.isBlank())
                     .anyMatch(d -> Files.isExecutable(Path.of(d, "tcpdump")));
             if (!tcpdump) {
-                return ConditionEvaluationResult.disabled("tcpdump is not installed (apt-get install tcpdump)");
+                return ConditionEvaluationResult.disabled(Needs.reason("tcpdump",
+                        "tcpdump is not installed (apt-get install tcpdump); .ci/run installs it"));
             }
             if (!isRoot()) {
-                return ConditionEvaluationResult.disabled("local capture needs root (or CAP_NET_RAW on tcpdump); "
-                        + "this test runs as a normal user");
+                return ConditionEvaluationResult.disabled(Needs.reason("root", "local capture needs root (or "
+                        + "CAP_NET_RAW on tcpdump); this test runs as a normal user"));
             }
             return ConditionEvaluationResult.enabled("root and tcpdump available");
         }
