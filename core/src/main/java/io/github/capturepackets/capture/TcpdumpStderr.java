@@ -194,11 +194,6 @@ final class TcpdumpStderr {
         return readings.lastEntry().getValue();
     }
 
-    /** The latest reading, or null before the first. */
-    synchronized TcpdumpCounters latestReading() {
-        return readings.isEmpty() ? null : readings.lastEntry().getValue();
-    }
-
     /** The spool directory in the capture container, or null when tcpdump streams directly. */
     synchronized String spool() {
         return spool;
