@@ -41,6 +41,8 @@ final class PcapStreamSink {
     private long fileBytes;
     private long recordsInFile;
     private long packets;
+    /** Every record read, written or not (past a limit): what tcpdump's "captured" counter is compared with. */
+    private long received;
     private long bytes;
     private String limitReason;
     private String streamProblem;
@@ -154,6 +156,7 @@ final class PcapStreamSink {
         Instant timestamp = Instant.ofEpochSecond(seconds, nanos ? fraction : fraction * 1000);
         long recordBytes = RECORD_HEADER_LENGTH + (long) length;
         synchronized (lock) {
+            received++;
             lastArrivalNanos = System.nanoTime();
             Instant arrival = Instant.now();
             long offset = (arrival.getEpochSecond() - timestamp.getEpochSecond()) * 1_000_000_000L
@@ -270,6 +273,16 @@ final class PcapStreamSink {
      * delivering records from before {@code end} (a spool's backlog) is waited for up to {@code bound}.
      */
     void closeSlice(SliceTap tap, Instant end, long quietMillis, long boundMillis) throws IOException {
+        closeSlice(tap, end, quietMillis, boundMillis, -1);
+    }
+
+    /**
+     * As {@link #closeSlice(SliceTap, Instant, long, long)}, and a quiet stream ends the wait only once
+     * {@code capturedAtEnd} records arrived: what tcpdump had captured when it was asked at the window's end
+     * (a spool may hold them back for a while; -1: unknown).
+     */
+    void closeSlice(SliceTap tap, Instant end, long quietMillis, long boundMillis, long capturedAtEnd)
+            throws IOException {
         synchronized (lock) {
             tap.end = end;
             long closing = System.nanoTime();
@@ -282,7 +295,8 @@ final class PcapStreamSink {
                 }
                 // Quiet counts from when the slice began closing too: a stream that was quiet before the test's
                 // last packets may still be delivering them.
-                if (now - Math.max(lastArrivalNanos, closing) >= quietMillis * 1_000_000L) {
+                if (now - Math.max(lastArrivalNanos, closing) >= quietMillis * 1_000_000L
+                        && received >= capturedAtEnd) {
                     break;
                 }
                 if (now >= deadline) {

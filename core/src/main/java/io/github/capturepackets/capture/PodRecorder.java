@@ -259,19 +259,20 @@ final class PodRecorder {
     }
 
     /**
-     * Ends a slice at {@code end}: waits (bounded) for packets still in flight, then reads tcpdump's counters, so
-     * the slice's entry carries the kernel drops and packets of its own window.
+     * Ends a slice at {@code end}: reads tcpdump's counters, then waits (bounded) until every packet tcpdump had
+     * captured by then arrived (a spool may hold them back) and the stream is quiet, so the slice's entry carries
+     * its own window's packets and kernel drops.
      */
     PodCapture closeSlice(Window window, Instant end, long quietMillis, long boundMillis) {
         List<String> reasons = new ArrayList<>();
+        TcpdumpCounters last = process == null ? null : readCounters();
         try {
-            sink.closeSlice(window.tap(), end, quietMillis, boundMillis);
+            sink.closeSlice(window.tap(), end, quietMillis, boundMillis, last == null ? -1 : last.captured());
         } catch (IOException e) {
             reasons.add("the slice could not be written: " + e.getMessage());
         }
         TcpdumpCounters counters = null;
         if (process != null) {
-            TcpdumpCounters last = readCounters();
             // Without a starting reading, count from tcpdump's start: drops are then possibly early, never missed.
             TcpdumpCounters first = window.baseline() != null ? window.baseline() : new TcpdumpCounters(0, 0, 0);
             if (last == null) {

@@ -49,6 +49,12 @@ final class TcpdumpCommand {
     static final int SPOOL_FILE_MB = 16;
     static final String SPOOL_PREFIX = "capture-packets-spool ";
     static final String SPOOL_FULL_PREFIX = "capture-packets-spool-full ";
+    /** Growth of the spool between two looks (about 50 ms) that counts as a burst. */
+    static final int BURST_BYTES = 2 << 20;
+    /** Looks the streamer waits through during a burst before it sends a chunk anyway (about one second). */
+    static final int BURST_PAUSES = 20;
+    /** The most one dd sends, so the streamer can pause between chunks. */
+    static final int CHUNK_BYTES = 8 << 20;
     /** The spool's bound without a byte limit: 64 files of 16 MB, about 1 GB of backlog on the node's disk. */
     static final int DEFAULT_SPOOL_FILES = 64;
 
@@ -102,14 +108,21 @@ final class TcpdumpCommand {
                 + "echo \"" + SPOOL_FULL_PREFIX + "$#\" >&2; break; fi; fi; done; "
                 + "kill -TERM $p 2>/dev/null) </dev/null >/dev/null & w=$!; "
                 // The streamer: what tcpdump wrote, in order, once; a file is final when the next one exists.
-                + "if [ -n \"$d\" ]; then c=$f; i=0; o=0; while :; do "
+                // While the spool grows by more than 2 MB between two looks (a burst), the streamer waits, up to a
+                // second at a time: the stream's readers (API server, kubelet, our JVM) would take the CPU tcpdump
+                // needs to empty its ring. It sends at most 8 MB per dd, so it can pause again between them.
+                + "if [ -n \"$d\" ]; then c=$f; i=0; o=0; q=-1; h=0; while :; do "
                 + "a=1; kill -0 $p 2>/dev/null || a=0; x=$f$((i+1)); z=0; [ -e $x ] && z=1; "
                 + "n=$(stat -c %s $c 2>/dev/null || echo 0); "
-                + "if [ $n -gt $o ]; then dd if=$c bs=1M iflag=skip_bytes,count_bytes skip=$o count=$((n-o)) "
-                + "2>/dev/null || { kill -TERM $p 2>/dev/null; break; }; o=$n; "
-                + "elif [ $z = 1 ]; then rm -f $c; i=$((i+1)); c=$x; o=24; "
+                + "if [ $n -gt $o ]; then "
+                + "if [ $a = 1 ] && [ $z = 0 ] && [ $q -ge 0 ] && [ $((n-q)) -gt " + BURST_BYTES + " ] "
+                + "&& [ $h -lt " + BURST_PAUSES + " ]; then q=$n; h=$((h+1)); sleep 0.05; "
+                + "else q=$n; h=0; k=$((n-o)); [ $k -gt " + CHUNK_BYTES + " ] && k=" + CHUNK_BYTES + "; "
+                + "dd if=$c bs=1M iflag=skip_bytes,count_bytes skip=$o count=$k "
+                + "2>/dev/null || { kill -TERM $p 2>/dev/null; break; }; o=$((o+k)); fi; "
+                + "elif [ $z = 1 ]; then rm -f $c; i=$((i+1)); c=$x; o=24; q=-1; "
                 + "elif [ $a = 0 ]; then break; "
-                + "else sleep 0.05; fi; done; rm -rf $d; fi; "
+                + "else q=$n; sleep 0.05; fi; done; rm -rf $d; fi; "
                 + "wait $p; s=$?; kill $w 2>/dev/null; exit $s";
     }
 

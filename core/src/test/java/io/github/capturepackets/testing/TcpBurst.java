@@ -8,6 +8,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,23 +62,43 @@ public final class TcpBurst implements AutoCloseable {
         return sent;
     }
 
-    /** TCP payload bytes sent to {@code port} in a capture, by tshark, retransmissions counted once. */
+    /** TCP payload bytes sent to {@code port} in a capture, each byte once (see {@link #coveredPayload}). */
     public static long payloadTo(Path capture, int port) throws IOException, InterruptedException {
+        return coveredPayload(capture, "tcp.dstport == " + port);
+    }
+
+    /**
+     * The payload bytes of the TCP segments that match {@code displayFilter} (one direction of one connection),
+     * counted by tshark's relative sequence numbers, each byte once: a retransmission or a segment sent again
+     * (D-SACK, which tshark may call out-of-order rather than a retransmission) covers bytes already counted.
+     */
+    public static long coveredPayload(Path capture, String displayFilter) throws IOException, InterruptedException {
         Process tshark = new ProcessBuilder("tshark", "-n", "-r", capture.toString(), "-Y",
-                "tcp.dstport == " + port + " && tcp.len > 0 && !tcp.analysis.retransmission", "-T", "fields",
-                "-e", "tcp.len").redirectErrorStream(false).start();
+                "(" + displayFilter + ") && tcp.len > 0", "-T", "fields", "-e", "tcp.seq", "-e", "tcp.len").start();
         String out = new String(tshark.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-        if (!tshark.waitFor(60, TimeUnit.SECONDS) || tshark.exitValue() != 0) {
+        if (!tshark.waitFor(120, TimeUnit.SECONDS) || tshark.exitValue() != 0) {
             throw new IOException("tshark failed on " + capture + ": "
                     + new String(tshark.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
         }
-        long total = 0;
+        List<long[]> ranges = new ArrayList<>();
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
-                total += Long.parseLong(line.strip());
+                String[] fields = line.strip().split("\\s+");
+                long seq = Long.parseLong(fields[0]);
+                ranges.add(new long[] {seq, seq + Long.parseLong(fields[1])});
             }
         }
-        return total;
+        ranges.sort(Comparator.comparingLong(r -> r[0]));
+        long covered = 0;
+        long end = Long.MIN_VALUE;
+        for (long[] range : ranges) {
+            long from = Math.max(range[0], end);
+            if (range[1] > from) {
+                covered += range[1] - from;
+                end = range[1];
+            }
+        }
+        return covered;
     }
 
     @Override

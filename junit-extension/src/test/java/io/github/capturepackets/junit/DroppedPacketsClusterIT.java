@@ -189,11 +189,8 @@ class DroppedPacketsClusterIT {
      */
     record Sent(long payload, long bytesSent) {
         static Sent of(Path capture) throws IOException, InterruptedException {
-            long payload = 0;
-            for (String line : tshark(capture, "tcp.srcport == " + E2ePods.APP_PORT
-                    + " && tcp.len > 0 && !tcp.analysis.retransmission", "tcp.len")) {
-                payload += Long.parseLong(line);
-            }
+            long payload = io.github.capturepackets.testing.TcpBurst.coveredPayload(capture,
+                    "tcp.srcport == " + E2ePods.APP_PORT);
             // The FIN may carry the last data: the bytes sent end at its sequence number plus its length.
             long sent = 0;
             for (String line : tshark(capture, "tcp.srcport == " + E2ePods.APP_PORT + " && tcp.flags.fin == 1",
