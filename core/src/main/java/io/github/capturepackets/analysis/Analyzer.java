@@ -226,6 +226,12 @@ public final class Analyzer {
                     finding = withSeverity(finding, finding.severity(), finding.message() + note);
                 }
             }
+            if (tally.rule == Rule.TCP_UNANSWERED_SYN || tally.rule == Rule.DNS_UNANSWERED) {
+                String note = missingAnswerNote(dropped);
+                if (note != null) {
+                    finding = withSeverity(finding, finding.severity(), finding.message() + note);
+                }
+            }
             if (options.failOn().contains(tally.rule) && tally.count > options.threshold(tally.rule)) {
                 failed = true;
                 finding = withSeverity(finding, Severity.ERROR.compareTo(finding.severity()) > 0
@@ -317,6 +323,22 @@ public final class Analyzer {
             return null;
         }
         return AnalysisEngine.lostSegmentNote(total, multiple ? where.toString() : null);
+    }
+
+    /**
+     * What an unanswered SYN or DNS query adds when the capture dropped packets: the answer may be among them.
+     * Says "may": which packets the kernel dropped is not known, only how many.
+     */
+    static String missingAnswerNote(Map<String, Long> dropped) {
+        StringBuilder where = new StringBuilder();
+        for (Map.Entry<String, Long> entry : dropped.entrySet()) {
+            if (entry.getValue() > 0) {
+                where.append(where.length() == 0 ? "" : ", ").append(entry.getValue()).append(" in ")
+                        .append(entry.getKey());
+            }
+        }
+        return where.length() == 0 ? null : "; the capture dropped packets in this window (capture.dropped: " + where
+                + "), so an answer may have been sent and not captured";
     }
 
     /** Adds to a per-capture sum (not {@code Map.merge}: its method reference would be one more class to spin). */

@@ -163,6 +163,24 @@ class CaptureDropsTest {
         assertThat(r.complete()).isFalse();
     }
 
+    @Test
+    @DisplayName("an unanswered SYN says its answer may be among the capture's drops, and only when there were drops")
+    void unansweredSynNote() {
+        Path capture = ScenarioCaptures.get().path(Scenario.TCP_UNANSWERED, View.ETHERNET);
+        List<Path> files = List.of(capture);
+        List<String> names = List.of("net/syn");
+
+        Finding network = verdict(analyze(files, names), Rule.TCP_UNANSWERED_SYN);
+        assertThat(network.message()).isEqualTo("SYN never answered: 10.77.2.2:8081, [fd77:2::2]:8081");
+
+        Finding withDrops = verdict(analyze(files, names, new CaptureGap("net/syn", 3, null)),
+                Rule.TCP_UNANSWERED_SYN);
+        assertThat(withDrops.count()).isEqualTo(network.count());
+        assertThat(withDrops.message()).isEqualTo("SYN never answered: 10.77.2.2:8081, [fd77:2::2]:8081"
+                + "; the capture dropped packets in this window (capture.dropped: 3 in net/syn), so an answer may "
+                + "have been sent and not captured");
+    }
+
     /** The clean exchange as a pcapng with one interface and a statistics block carrying the given drops. */
     private Path pcapngWithDrops(String file, long osDropped, long ifDropped) throws IOException {
         Path out = dir.resolve(file);
