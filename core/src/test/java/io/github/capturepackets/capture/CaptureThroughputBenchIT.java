@@ -89,6 +89,7 @@ class CaptureThroughputBenchIT {
 
         List<Download> downloads = new ArrayList<>();
         String spotCheck = "tshark spot check: not run";
+        List<String> sessions = new ArrayList<>();
         for (int size : SIZES_MB) {
             for (int rep = 0; rep < REPETITIONS; rep++) {
                 Map<Long, long[]> before = CaptureStartupBenchIT.cpuTicks();
@@ -122,11 +123,19 @@ class CaptureThroughputBenchIT {
                         Files.deleteIfExists(file);
                     }
                 }
+                // The session's own view: what arrived in total, and whether it says it is complete.
+                for (PodCapture whole : session.stop().captures()) {
+                    TcpdumpCounters c = whole.counters();
+                    sessions.add(String.format("session f%d: %,d packets, %,d bytes arrived; tcpdump captured %s, "
+                            + "dropped %s; complete %s%s", size, whole.packets(), whole.bytes(),
+                            c == null ? "n/a" : c.captured(), c == null ? "n/a" : c.droppedByKernel(),
+                            whole.complete(), whole.incompleteReason() == null ? "" : ": " + whole.incompleteReason()));
+                }
             } finally {
                 keepOrDelete(output);
             }
         }
-        String report = report(cluster, load, loadAverage(), headers, idle, downloads, spotCheck);
+        String report = report(cluster, load, loadAverage(), headers, idle, downloads, sessions, spotCheck);
         System.out.print(report);
         Path target = Path.of("target");
         Files.createDirectories(target);
@@ -369,7 +378,8 @@ class CaptureThroughputBenchIT {
     }
 
     private static String report(TestCluster cluster, String loadBefore, String loadAfter,
-            Map<Integer, Integer> headers, Map<String, Double> idle, List<Download> downloads, String spotCheck) {
+            Map<Integer, Integer> headers, Map<String, Double> idle, List<Download> downloads,
+            List<String> sessions, String spotCheck) {
         StringBuilder out = new StringBuilder();
         out.append(String.format("capture throughput on %s%n", cluster.description()));
         out.append(String.format("pod a downloads from pod b (busybox httpd, wget -O /dev/null), %d runs per size "
@@ -461,6 +471,7 @@ class CaptureThroughputBenchIT {
                 + "missing. in slice: packets in the slice file; captured/received: tcpdump's counters for the "
                 + "window (read after the slice's wait, so they may count a few later probe packets)\n");
         out.append(String.format("HTTP header bytes per size (busybox httpd): %s%n", headers));
+        sessions.forEach(line -> out.append(line).append('\n'));
         out.append(spotCheck).append('\n');
         out.append(goal
                 ? "PASS  goal met: zero kernel drops, every payload byte, complete, at default settings, every size\n"
