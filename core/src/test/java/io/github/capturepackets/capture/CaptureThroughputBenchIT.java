@@ -2,8 +2,6 @@ package io.github.capturepackets.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.github.capturepackets.e2e.E2ePods;
 import io.github.capturepackets.e2e.TestCluster;
 import io.github.capturepackets.e2e.TestClusterExtension;
@@ -153,31 +151,9 @@ class CaptureThroughputBenchIT {
                 "the throughput bench needs a cluster named by a kubeconfig (the local harness)")), "");
     }
 
-    /** Pod b: busybox httpd serving files of every size, written with dd before httpd starts. */
+    /** Pod b: busybox httpd serving files of every size. */
     private static String createServer(TestCluster cluster, TestNamespace namespace) {
-        StringBuilder files = new StringBuilder("mkdir -p /tmp/www");
-        for (int size : SIZES_MB) {
-            files.append(" && dd if=/dev/zero of=/tmp/www/f").append(size).append(" bs=1048576 count=").append(size)
-                    .append(" 2>/dev/null");
-        }
-        Pod server = new PodBuilder()
-                .withNewMetadata().withName("b").addToLabels("app", "b").endMetadata()
-                .withNewSpec()
-                .withNodeName(cluster.nodeName().orElse(null))
-                .withAutomountServiceAccountToken(false)
-                .withTerminationGracePeriodSeconds(1L)
-                .addNewContainer()
-                .withName("app")
-                .withImage(cluster.appImage())
-                .withImagePullPolicy("IfNotPresent")
-                .withCommand("sh", "-c", files + " && exec httpd -f -p " + PORT + " -h /tmp/www")
-                .withNewReadinessProbe().withNewTcpSocket().withNewPort(PORT).endTcpSocket()
-                .withPeriodSeconds(1).endReadinessProbe()
-                .endContainer()
-                .endSpec()
-                .build();
-        cluster.client().pods().inNamespace(namespace.name()).resource(server).create();
-        return E2ePods.awaitReady(cluster.client(), namespace, "b").getStatus().getPodIP();
+        return E2ePods.createFileServerPod(cluster, namespace, "b", SIZES_MB).getStatus().getPodIP();
     }
 
     /** The HTTP header busybox httpd sends before the file, as wget asks for it, by asking once inside pod b. */

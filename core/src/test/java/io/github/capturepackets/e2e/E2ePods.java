@@ -34,6 +34,11 @@ public final class E2ePods {
    * image works, not only the harness's. Bound to the cluster's node when it has no scheduler.
    */
   public static Pod createAppPod(TestCluster cluster, TestNamespace namespace, String name) {
+    return createPod(cluster, namespace, name, "mkdir -p /tmp/www && echo 'capture-packets e2e app' > "
+        + "/tmp/www/index.html && exec httpd -f -v -p " + APP_PORT + " -h /tmp/www");
+  }
+
+  private static Pod createPod(TestCluster cluster, TestNamespace namespace, String name, String command) {
     Pod pod = new PodBuilder()
         .withNewMetadata().withName(name).addToLabels("app", name).endMetadata()
         .withNewSpec()
@@ -44,8 +49,7 @@ public final class E2ePods {
         .withName("app")
         .withImage(cluster.appImage())
         .withImagePullPolicy("IfNotPresent")
-        .withCommand("sh", "-c", "mkdir -p /tmp/www && echo 'capture-packets e2e app' > /tmp/www/index.html"
-            + " && exec httpd -f -v -p " + APP_PORT + " -h /tmp/www")
+        .withCommand("sh", "-c", command)
         .addNewPort().withContainerPort(APP_PORT).withProtocol("TCP").endPort()
         .withNewReadinessProbe().withNewTcpSocket().withNewPort(APP_PORT).endTcpSocket()
         .withPeriodSeconds(1).endReadinessProbe()
@@ -54,6 +58,19 @@ public final class E2ePods {
         .build();
     cluster.client().pods().inNamespace(namespace.name()).resource(pod).create();
     return awaitReady(cluster.client(), namespace, name);
+  }
+
+  /**
+   * An app pod whose busybox httpd on {@link #APP_PORT} serves files of zeros named {@code f<MB>} ({@code f20} is
+   * 20 MiB), written with dd before httpd starts: downloads at full speed for capture-throughput tests.
+   */
+  public static Pod createFileServerPod(TestCluster cluster, TestNamespace namespace, String name, int... sizesMb) {
+    StringBuilder files = new StringBuilder("mkdir -p /tmp/www");
+    for (int size : sizesMb) {
+      files.append(" && dd if=/dev/zero of=/tmp/www/f").append(size).append(" bs=1048576 count=").append(size)
+          .append(" 2>/dev/null");
+    }
+    return createPod(cluster, namespace, name, files + " && exec httpd -f -p " + APP_PORT + " -h /tmp/www");
   }
 
   /** Waits until the pod is Running and Ready; fails with the pod's status when it does not get there. */

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.capturepackets.e2e.E2ePods;
 import io.github.capturepackets.e2e.TestCluster;
@@ -52,26 +50,7 @@ class DroppedPacketsClusterIT {
         client.namespaces().withName(NAMESPACE).waitUntilCondition(n -> n == null, 2, TimeUnit.MINUTES);
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
                 .build()).create();
-        Pod server = new PodBuilder()
-                .withNewMetadata().withName("b").addToLabels("app", "b").endMetadata()
-                .withNewSpec()
-                .withNodeName(cluster.nodeName().orElse(null))
-                .withAutomountServiceAccountToken(false)
-                .withTerminationGracePeriodSeconds(1L)
-                .addNewContainer()
-                .withName("app")
-                .withImage(cluster.appImage())
-                .withImagePullPolicy("IfNotPresent")
-                .withCommand("sh", "-c", "mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/f20 bs=1048576 count=20"
-                        + " && dd if=/dev/zero of=/tmp/www/f100 bs=1048576 count=100"
-                        + " && exec httpd -f -p " + E2ePods.APP_PORT + " -h /tmp/www")
-                .withNewReadinessProbe().withNewTcpSocket().withNewPort(E2ePods.APP_PORT).endTcpSocket()
-                .withPeriodSeconds(1).endReadinessProbe()
-                .endContainer()
-                .endSpec()
-                .build();
-        client.pods().inNamespace(NAMESPACE).resource(server).create();
-        serverIp = E2ePods.awaitReady(client, NS, "b").getStatus().getPodIP();
+        serverIp = E2ePods.createFileServerPod(cluster, NS, "b", 20, 100).getStatus().getPodIP();
         E2ePods.createAppPod(cluster, NS, "a");
         Fixture.cluster = cluster;
     }
