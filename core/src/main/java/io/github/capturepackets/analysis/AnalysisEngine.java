@@ -622,9 +622,11 @@ final class AnalysisEngine implements PacketHandler {
             observe(FrameObserver.Counter.RETRANSMISSION, 0);
             if ((ta & TcpSequenceAnalysis.FAST_RETRANSMISSION) != 0) {
                 fastRetransmissions++;
+                observe(FrameObserver.Counter.FAST_RETRANSMISSION, 0);
             }
             if ((ta & TcpSequenceAnalysis.SPURIOUS_RETRANSMISSION) != 0) {
                 spuriousRetransmissions++;
+                observe(FrameObserver.Counter.SPURIOUS_RETRANSMISSION, 0);
             }
             finding(Rule.TCP_RETRANSMISSION, f, dir);
         }
