@@ -612,6 +612,12 @@ class CapturePacketsExtensionTest {
         EngineExecutionResults results = Fixtures.run(out, ParameterWithoutCaptureTestCases.class);
 
         results.testEvents().assertStatistics(s -> s.failed(1));
+        results.testEvents().assertThatEvents().haveExactly(1, event(test("wantsCapture"), finishedWithFailure(
+                instanceOf(org.junit.jupiter.api.extension.ParameterResolutionException.class),
+                message(m -> m.contains("A PacketCapture parameter is available to test methods")
+                        && m.contains("covered by @CapturePackets")
+                        && m.contains("wantsCapture(io.github.capturepackets.junit.PacketCapture)")
+                        && m.endsWith("is not one")))));
     }
 
     @Test
