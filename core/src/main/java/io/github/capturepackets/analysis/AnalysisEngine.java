@@ -608,9 +608,12 @@ final class AnalysisEngine implements PacketHandler {
         if (ta != 0) {
             tcpFindings(f, dir, ta);
         }
-        // An out-of-order segment is not dissected on its own, but one that fills the hole before data kept from
-        // beyond it completes a body of known length, as in Wireshark's reassembly.
-        boolean fillsHole = (ta & SKIP_APP) == TcpSequenceAnalysis.OUT_OF_ORDER && fwd.hasOutOfOrder();
+        // An out-of-order or resent segment is not dissected on its own, but one that fills the hole before data
+        // kept from beyond it completes a body of known length, as Wireshark's out-of-order reassembly does
+        // (tcp.reassemble_out_of_order): a resent segment counts when it starts exactly where the hole does.
+        boolean fillsHole = fwd.hasOutOfOrder() && ((ta & SKIP_APP) == TcpSequenceAnalysis.OUT_OF_ORDER
+                || ((ta & SKIP_APP) == TcpSequenceAnalysis.RETRANSMISSION && fwd.expectSeqValid
+                        && seq == fwd.expectSeq));
         if (p.capturedPayloadLength() > 0 && (flags & Packet.RST) == 0 && ((ta & SKIP_APP) == 0 || fillsHole)) {
             tcpPayload(p, f, dir, fwd, seq, seglen, ta);
         }
@@ -731,13 +734,8 @@ final class AnalysisEngine implements PacketHandler {
                 start = fwd.skipBytes <= seglen ? (int) fwd.skipBytes : len;
                 fwd.skipBytes = 0;
                 fwd.clearOutOfOrder();
-                if ((ta & TcpSequenceAnalysis.OUT_OF_ORDER) != 0) {
-                    // Completed by an out-of-order segment: Wireshark reassembles the message but hands no frame
-                    // flagged out-of-order to the HTTP dissector (tcp.no_subdissector_on_error), so it is never
-                    // reported.
-                    fwd.pendingHttp = 0;
-                    return;
-                }
+                // Completed here, also by an out-of-order or resent segment: with out-of-order reassembly
+                // Wireshark hands the reassembled message to the HTTP dissector in the frame that completes it.
                 httpComplete(f, dir, fwd);
             }
         }
