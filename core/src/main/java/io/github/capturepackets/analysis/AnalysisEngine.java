@@ -663,6 +663,15 @@ final class AnalysisEngine implements PacketHandler {
         }
         int nextSeq = seq + seglen;
         int start = 0;
+        if (fwd.skipBytes == 0 && fwd.pendingHttp == 0
+                && ((ta & TcpSequenceAnalysis.LOST_PACKET) != 0
+                        || (fwd.hasOutOfOrder() && !TcpSequenceAnalysis.lt(seq, fwd.firstOutOfOrder())))
+                && !startsMessage(d, off, len) && fwd.addOutOfOrder(seq, nextSeq)) {
+            // Data beyond a hole, before the start of its message was seen (the start was lost and is resent
+            // later): kept as a range, as Wireshark's out-of-order reassembly keeps it, for the body that start
+            // will announce.
+            return;
+        }
         if (fwd.skipBytes > 0 || fwd.pendingHttp != 0) {
             if (fwd.expectSeqValid && TcpSequenceAnalysis.lt(seq, fwd.expectSeq)) {
                 // Old data again (a fast retransmission): Wireshark's reassembly ignores it.
@@ -671,7 +680,7 @@ final class AnalysisEngine implements PacketHandler {
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
                 if (fwd.expectSeqValid && seglen > 0 && fwd.pendingHttp != 0 && !fwd.pendingInHeaders
                         && !fwd.chunked && fwd.skipBytes != Long.MAX_VALUE
-                        && (nextSeq - fwd.expectSeq) <= fwd.skipBytes && !fwd.pendingFromRetransmission
+                        && (nextSeq - fwd.expectSeq) <= fwd.skipBytes
                         && fwd.addOutOfOrder(seq, nextSeq)) {
                     // Beyond a hole but inside a body of known length: Wireshark adds the segment to the message's
                     // reassembly (its length is known), and the message completes where the hole is filled.
@@ -772,6 +781,14 @@ final class AnalysisEngine implements PacketHandler {
         if (first >= 20 && first <= 24 && Payloads.tlsRecord(d, o, n)) {
             tlsRecords(f, dir, fwd, d, o, n, nextSeq);
         }
+    }
+
+    /** Whether an HTTP request or status line, or a TLS record, starts here. */
+    private static boolean startsMessage(byte[] d, int o, int n) {
+        int first = d[o];
+        return (first == 'H' && Payloads.httpStatus(d, o, n) >= 0)
+                || (first >= 'A' && first <= 'Z' && Payloads.httpRequest(d, o, n) > 0)
+                || (first >= 20 && first <= 24 && Payloads.tlsRecord(d, o, n));
     }
 
     private final Payloads.Headers headers = new Payloads.Headers();

@@ -347,6 +347,11 @@ final class Flow {
             return end;
         }
 
+        /** Where the first kept range starts; only with {@link #hasOutOfOrder()}. */
+        int firstOutOfOrder() {
+            return outOfOrder[0];
+        }
+
         boolean hasOutOfOrder() {
             return outOfOrderRanges > 0;
         }

@@ -37,6 +37,11 @@ class HttpOutOfOrderTest {
     }
 
     private Exchange exchange(String name, int[] order) throws IOException {
+        return exchange(name, order, 0);
+    }
+
+    /** As above, with the response's status line and headers sent after the first {@code headAfter} body segments. */
+    private Exchange exchange(String name, int[] order, int headAfter) throws IOException {
         byte[] get = ascii("GET /big HTTP/1.1\r\nHost: s\r\n\r\n");
         byte[] head = ascii("HTTP/1.1 200 OK\r\nContent-Length: " + order.length * 1000 + "\r\n\r\n");
         byte[] get2 = ascii("GET /missing HTTP/1.1\r\nHost: s\r\n\r\n");
@@ -52,10 +57,13 @@ class HttpOutOfOrderTest {
                 .tcp(C, port, S, 80, c, 0, SYN, 64240, 0)
                 .after(100).tcp(S, 80, C, port, s, c + 1, SYN | ACK, 65160, 0)
                 .after(100).tcp(C, port, S, 80, c + 1, s + 1, ACK, 502, 0)
-                .after(100).tcp(C, port, S, 80, c + 1, s + 1, ACK | PSH, 502, get)
-                .after(100).tcp(S, 80, C, port, s + 1, clientNext, ACK | PSH, 509, head);
+                .after(100).tcp(C, port, S, 80, c + 1, s + 1, ACK | PSH, 502, get);
         long[] frames = new long[order.length];
-        for (int k : order) {
+        for (int i = 0; i < order.length; i++) {
+            if (i == headAfter) {
+                b.after(100).tcp(S, 80, C, port, s + 1, clientNext, ACK | PSH, 509, head);
+            }
+            int k = order[i];
             b.after(100).tcp(S, 80, C, port, body + 1000L * k, clientNext, ACK, 509, chunk);
             frames[k] = b.packets();
         }
@@ -130,6 +138,22 @@ class HttpOutOfOrderTest {
         Tshark.assumeAvailable();
         assertThat(Tshark.frames(e.capture(), "tcp.analysis.retransmission || tcp.analysis.out_of_order"))
                 .as("the case tested").containsExactly(e.bodyFrames()[1]);
+        assertThat(tsharkResponses(e.capture())).as("tshark's response frames").isEqualTo(ours);
+    }
+
+    @Test
+    @DisplayName("a response whose status line is captured after ten of its body segments (its start was lost and "
+            + "resent) counts where its first body segment fills the hole, as tshark's out-of-order reassembly "
+            + "reports it")
+    void startCapturedAfterLaterData() throws IOException {
+        Exchange e = exchange("start-late", new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0}, 10);
+
+        Set<Long> ours = ourResponses(e.capture());
+
+        assertThat(ours).containsExactly(e.bodyFrames()[0], e.notFoundFrame());
+        Tshark.assumeAvailable();
+        assertThat(Tshark.frames(e.capture(), "tcp.analysis.lost_segment")).as("the case tested: a hole first")
+                .containsExactly(e.bodyFrames()[1]);
         assertThat(tsharkResponses(e.capture())).as("tshark's response frames").isEqualTo(ours);
     }
 
