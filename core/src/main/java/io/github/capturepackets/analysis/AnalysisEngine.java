@@ -651,9 +651,12 @@ final class AnalysisEngine implements PacketHandler {
         if (ta != 0) {
             tcpFindings(f, dir, ta);
         }
-        // An out-of-order segment is not dissected on its own, but one that fills the hole before data kept from
-        // beyond it completes a body of known length, as in Wireshark's reassembly.
-        boolean fillsHole = (ta & SKIP_APP) == TcpSequenceAnalysis.OUT_OF_ORDER && fwd.hasOutOfOrder();
+        // An out-of-order or resent segment is not dissected on its own, but one that fills the hole before data
+        // kept from beyond it completes a body of known length, as Wireshark's out-of-order reassembly does
+        // (tcp.reassemble_out_of_order): a resent segment counts when it starts exactly where the hole does.
+        boolean fillsHole = fwd.hasOutOfOrder() && ((ta & SKIP_APP) == TcpSequenceAnalysis.OUT_OF_ORDER
+                || ((ta & SKIP_APP) == TcpSequenceAnalysis.RETRANSMISSION && fwd.expectSeqValid
+                        && seq == fwd.expectSeq));
         if (p.capturedPayloadLength() > 0 && (flags & Packet.RST) == 0 && ((ta & SKIP_APP) == 0 || fillsHole)) {
             tcpPayload(p, f, dir, fwd, seq, seglen, ta);
         }
@@ -665,9 +668,11 @@ final class AnalysisEngine implements PacketHandler {
             observe(FrameObserver.Counter.RETRANSMISSION, 0);
             if ((ta & TcpSequenceAnalysis.FAST_RETRANSMISSION) != 0) {
                 fastRetransmissions++;
+                observe(FrameObserver.Counter.FAST_RETRANSMISSION, 0);
             }
             if ((ta & TcpSequenceAnalysis.SPURIOUS_RETRANSMISSION) != 0) {
                 spuriousRetransmissions++;
+                observe(FrameObserver.Counter.SPURIOUS_RETRANSMISSION, 0);
             }
             finding(Rule.TCP_RETRANSMISSION, f, dir);
         }
@@ -701,6 +706,15 @@ final class AnalysisEngine implements PacketHandler {
         }
         int nextSeq = seq + seglen;
         int start = 0;
+        if (fwd.skipBytes == 0 && fwd.pendingHttp == 0
+                && ((ta & TcpSequenceAnalysis.LOST_PACKET) != 0
+                        || (fwd.hasOutOfOrder() && !TcpSequenceAnalysis.lt(seq, fwd.firstOutOfOrder())))
+                && !startsMessage(d, off, len) && fwd.addOutOfOrder(seq, nextSeq)) {
+            // Data beyond a hole, before the start of its message was seen (the start was lost and is resent
+            // later): kept as a range, as Wireshark's out-of-order reassembly keeps it, for the body that start
+            // will announce.
+            return;
+        }
         if (fwd.skipBytes > 0 || fwd.pendingHttp != 0) {
             if (fwd.expectSeqValid && TcpSequenceAnalysis.lt(seq, fwd.expectSeq)) {
                 // Old data again (a fast retransmission): Wireshark's reassembly ignores it.
@@ -709,7 +723,7 @@ final class AnalysisEngine implements PacketHandler {
             if (!fwd.expectSeqValid || seq != fwd.expectSeq) {
                 if (fwd.expectSeqValid && seglen > 0 && fwd.pendingHttp != 0 && !fwd.pendingInHeaders
                         && !fwd.chunked && fwd.skipBytes != Long.MAX_VALUE
-                        && (nextSeq - fwd.expectSeq) <= fwd.skipBytes && !fwd.pendingFromRetransmission
+                        && (nextSeq - fwd.expectSeq) <= fwd.skipBytes
                         && fwd.addOutOfOrder(seq, nextSeq)) {
                     // Beyond a hole but inside a body of known length: Wireshark adds the segment to the message's
                     // reassembly (its length is known), and the message completes where the hole is filled.
@@ -772,13 +786,8 @@ final class AnalysisEngine implements PacketHandler {
                 start = fwd.skipBytes <= seglen ? (int) fwd.skipBytes : len;
                 fwd.skipBytes = 0;
                 fwd.clearOutOfOrder();
-                if ((ta & TcpSequenceAnalysis.OUT_OF_ORDER) != 0) {
-                    // Completed by an out-of-order segment: Wireshark reassembles the message but hands no frame
-                    // flagged out-of-order to the HTTP dissector (tcp.no_subdissector_on_error), so it is never
-                    // reported.
-                    fwd.pendingHttp = 0;
-                    return;
-                }
+                // Completed here, also by an out-of-order or resent segment: with out-of-order reassembly
+                // Wireshark hands the reassembled message to the HTTP dissector in the frame that completes it.
                 httpComplete(f, dir, fwd);
             }
         }
@@ -815,6 +824,14 @@ final class AnalysisEngine implements PacketHandler {
         if (first >= 20 && first <= 24 && Payloads.tlsRecord(d, o, n)) {
             tlsRecords(f, dir, fwd, d, o, n, nextSeq);
         }
+    }
+
+    /** Whether an HTTP request or status line, or a TLS record, starts here. */
+    private static boolean startsMessage(byte[] d, int o, int n) {
+        int first = d[o];
+        return (first == 'H' && Payloads.httpStatus(d, o, n) >= 0)
+                || (first >= 'A' && first <= 'Z' && Payloads.httpRequest(d, o, n) > 0)
+                || (first >= 20 && first <= 24 && Payloads.tlsRecord(d, o, n));
     }
 
     private final Payloads.Headers headers = new Payloads.Headers();

@@ -282,22 +282,52 @@ final class Flow {
 
         static final int MAX_OUT_OF_ORDER_RANGES = 8;
 
-        /** Keeps [start, end) for later; false when too many holes are open (the message is then given up). */
+        /**
+         * Keeps [start, end) for later, merged with the kept ranges it touches (a train of segments beyond one hole
+         * is one range); false when too many separate ranges are open (the message is then given up).
+         */
         boolean addOutOfOrder(int start, int end) {
-            if (outOfOrderRanges == MAX_OUT_OF_ORDER_RANGES) {
-                return false;
-            }
             if (outOfOrder == null) {
                 outOfOrder = new int[2 * MAX_OUT_OF_ORDER_RANGES];
             }
+            int[] o = outOfOrder;
             int at = 0;
-            while (at < outOfOrderRanges && TcpSequenceAnalysis.lt(outOfOrder[2 * at], start)) {
+            while (at < outOfOrderRanges && TcpSequenceAnalysis.lt(o[2 * at], start)) {
                 at++;
             }
-            System.arraycopy(outOfOrder, 2 * at, outOfOrder, 2 * at + 2, 2 * (outOfOrderRanges - at));
-            outOfOrder[2 * at] = start;
-            outOfOrder[2 * at + 1] = end;
-            outOfOrderRanges++;
+            if (at > 0 && !TcpSequenceAnalysis.lt(o[2 * at - 1], start)) {
+                // Reaches the range before: extend it.
+                at--;
+                if (TcpSequenceAnalysis.lt(o[2 * at + 1], end)) {
+                    o[2 * at + 1] = end;
+                }
+            } else if (at < outOfOrderRanges && !TcpSequenceAnalysis.lt(end, o[2 * at])) {
+                // Reaches the range after: extend it backwards (and forwards if it goes further).
+                o[2 * at] = start;
+                if (TcpSequenceAnalysis.lt(o[2 * at + 1], end)) {
+                    o[2 * at + 1] = end;
+                }
+            } else {
+                if (outOfOrderRanges == MAX_OUT_OF_ORDER_RANGES) {
+                    return false;
+                }
+                System.arraycopy(o, 2 * at, o, 2 * at + 2, 2 * (outOfOrderRanges - at));
+                o[2 * at] = start;
+                o[2 * at + 1] = end;
+                outOfOrderRanges++;
+            }
+            // The grown range may now reach the ranges after it.
+            int next = at + 1;
+            while (next < outOfOrderRanges && !TcpSequenceAnalysis.lt(o[2 * at + 1], o[2 * next])) {
+                if (TcpSequenceAnalysis.lt(o[2 * at + 1], o[2 * next + 1])) {
+                    o[2 * at + 1] = o[2 * next + 1];
+                }
+                next++;
+            }
+            if (next > at + 1) {
+                System.arraycopy(o, 2 * next, o, 2 * at + 2, 2 * (outOfOrderRanges - next));
+                outOfOrderRanges -= next - at - 1;
+            }
             return true;
         }
 
@@ -315,6 +345,11 @@ final class Flow {
                 outOfOrderRanges -= used;
             }
             return end;
+        }
+
+        /** Where the first kept range starts; only with {@link #hasOutOfOrder()}. */
+        int firstOutOfOrder() {
+            return outOfOrder[0];
         }
 
         boolean hasOutOfOrder() {

@@ -9,6 +9,8 @@ interface FrameObserver {
     enum Counter {
         RESET,
         RETRANSMISSION,
+        FAST_RETRANSMISSION,
+        SPURIOUS_RETRANSMISSION,
         DUPLICATE_ACK,
         ZERO_WINDOW,
         LOST_SEGMENT,

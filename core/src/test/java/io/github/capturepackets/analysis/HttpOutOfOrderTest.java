@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A body segment that arrives after the one behind it (reordered on the way, or the capture's own order) inside an
- * HTTP body of known length: Wireshark's reassembly places it and reports the response where the hole is filled.
+ * HTTP body of known length: Wireshark's reassembly (out of order, {@link Tshark#REASSEMBLE_OUT_OF_ORDER}) places it
+ * and reports the response where the hole is filled.
  * Seen in a CI run on the ipv6 scenario's Ethernet view (a 300 kB response counted by tshark, not by us).
  */
 class HttpOutOfOrderTest {
@@ -36,6 +37,11 @@ class HttpOutOfOrderTest {
     }
 
     private Exchange exchange(String name, int[] order) throws IOException {
+        return exchange(name, order, 0);
+    }
+
+    /** As above, with the response's status line and headers sent after the first {@code headAfter} body segments. */
+    private Exchange exchange(String name, int[] order, int headAfter) throws IOException {
         byte[] get = ascii("GET /big HTTP/1.1\r\nHost: s\r\n\r\n");
         byte[] head = ascii("HTTP/1.1 200 OK\r\nContent-Length: " + order.length * 1000 + "\r\n\r\n");
         byte[] get2 = ascii("GET /missing HTTP/1.1\r\nHost: s\r\n\r\n");
@@ -51,10 +57,13 @@ class HttpOutOfOrderTest {
                 .tcp(C, port, S, 80, c, 0, SYN, 64240, 0)
                 .after(100).tcp(S, 80, C, port, s, c + 1, SYN | ACK, 65160, 0)
                 .after(100).tcp(C, port, S, 80, c + 1, s + 1, ACK, 502, 0)
-                .after(100).tcp(C, port, S, 80, c + 1, s + 1, ACK | PSH, 502, get)
-                .after(100).tcp(S, 80, C, port, s + 1, clientNext, ACK | PSH, 509, head);
+                .after(100).tcp(C, port, S, 80, c + 1, s + 1, ACK | PSH, 502, get);
         long[] frames = new long[order.length];
-        for (int k : order) {
+        for (int i = 0; i < order.length; i++) {
+            if (i == headAfter) {
+                b.after(100).tcp(S, 80, C, port, s + 1, clientNext, ACK | PSH, 509, head);
+            }
+            int k = order[i];
             b.after(100).tcp(S, 80, C, port, body + 1000L * k, clientNext, ACK, 509, chunk);
             frames[k] = b.packets();
         }
@@ -63,6 +72,16 @@ class HttpOutOfOrderTest {
                 .after(100).tcp(C, port, S, 80, clientNext, end, ACK | PSH, 502, get2)
                 .after(100).tcp(S, 80, C, port, end, clientNext + get2.length, ACK | PSH, 509, notFound);
         return new Exchange(b.write(dir.resolve(name + ".pcap")), frames, b.packets());
+    }
+
+    /** tshark's HTTP response frames, reassembling out of order as TsharkAgreementTest's oracle does. */
+    private static Set<Long> tsharkResponses(Path capture) {
+        Set<Long> frames = new TreeSet<>();
+        for (List<String> row : Tshark.fields(capture, "http.response", List.of("frame.number"),
+                List.of(Tshark.REASSEMBLE_OUT_OF_ORDER))) {
+            frames.add(Long.parseLong(row.get(0)));
+        }
+        return frames;
     }
 
     private static Set<Long> ourResponses(Path capture) {
@@ -88,24 +107,54 @@ class HttpOutOfOrderTest {
         Tshark.assumeAvailable();
         assertThat(Tshark.frames(e.capture(), "tcp.analysis.out_of_order")).as("the case tested")
                 .containsExactly(e.bodyFrames()[1]);
-        assertThat(new TreeSet<>(Tshark.frames(e.capture(), "http.response"))).as("tshark's response frames")
-                .isEqualTo(ours);
+        assertThat(tsharkResponses(e.capture())).as("tshark's response frames").isEqualTo(ours);
     }
 
     @Test
-    @DisplayName("when the out-of-order segment is the one that completes the body, the response is not reported "
-            + "(tshark dissects no frame flagged out-of-order), and the next exchange still counts")
+    @DisplayName("when the out-of-order segment is the one that completes the body, the response counts in that "
+            + "frame (as tshark's out-of-order reassembly reports it), and the next exchange still counts")
     void holeFilledLast() throws IOException {
         Exchange e = exchange("filled-last", new int[] {0, 2, 1});
 
         Set<Long> ours = ourResponses(e.capture());
 
-        assertThat(ours).containsExactly(e.notFoundFrame());
+        assertThat(ours).containsExactly(e.bodyFrames()[1], e.notFoundFrame());
         Tshark.assumeAvailable();
         assertThat(Tshark.frames(e.capture(), "tcp.analysis.out_of_order")).as("the case tested")
                 .containsExactly(e.bodyFrames()[1]);
-        assertThat(new TreeSet<>(Tshark.frames(e.capture(), "http.response"))).as("tshark's response frames")
-                .isEqualTo(ours);
+        assertThat(tsharkResponses(e.capture())).as("tshark's response frames").isEqualTo(ours);
+    }
+
+    @Test
+    @DisplayName("a body segment lost and resent after eleven later ones completes the response in the resending "
+            + "frame, as tshark's out-of-order reassembly reports it: the later segments are one kept range, not "
+            + "eleven (more than the eight holes kept)")
+    void resentAfterManyLaterSegments() throws IOException {
+        Exchange e = exchange("resent-late", new int[] {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1});
+
+        Set<Long> ours = ourResponses(e.capture());
+
+        assertThat(ours).containsExactly(e.bodyFrames()[1], e.notFoundFrame());
+        Tshark.assumeAvailable();
+        assertThat(Tshark.frames(e.capture(), "tcp.analysis.retransmission || tcp.analysis.out_of_order"))
+                .as("the case tested").containsExactly(e.bodyFrames()[1]);
+        assertThat(tsharkResponses(e.capture())).as("tshark's response frames").isEqualTo(ours);
+    }
+
+    @Test
+    @DisplayName("a response whose status line is captured after ten of its body segments (its start was lost and "
+            + "resent) counts where its first body segment fills the hole, as tshark's out-of-order reassembly "
+            + "reports it")
+    void startCapturedAfterLaterData() throws IOException {
+        Exchange e = exchange("start-late", new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0}, 10);
+
+        Set<Long> ours = ourResponses(e.capture());
+
+        assertThat(ours).containsExactly(e.bodyFrames()[0], e.notFoundFrame());
+        Tshark.assumeAvailable();
+        assertThat(Tshark.frames(e.capture(), "tcp.analysis.lost_segment")).as("the case tested: a hole first")
+                .containsExactly(e.bodyFrames()[1]);
+        assertThat(tsharkResponses(e.capture())).as("tshark's response frames").isEqualTo(ours);
     }
 
     private static byte[] ascii(String text) {

@@ -96,7 +96,7 @@ class TcpAnalysisTest {
         b.after(300_000).tcp(C, 40000, S, 80, CS + 1, SS + 1, ACK | PSH, 502, 100); // 6 spurious
         AnalysisReport r = analyze(b);
         assertThat(r.stats().tcp().spuriousRetransmissions()).isEqualTo(1);
-        assertThat(counted).containsExactly("RETRANSMISSION@6");
+        assertThat(counted).containsExactly("RETRANSMISSION@6", "SPURIOUS_RETRANSMISSION@6");
     }
 
     @Test

@@ -48,13 +48,18 @@ class KilledClientIT {
         Instant started;
         try {
             container = awaitStarted(child, Duration.ofSeconds(120));
+            // Without this, "ended" below would also hold for a tcpdump that never ran.
+            assertThat(tcpdumpRunning(cluster, namespace, container))
+                    .as("tcpdump runs in %s while its client is alive", container).isTrue();
             started = Instant.now();
         } finally {
             child.toHandle().destroyForcibly();
             child.waitFor(10, TimeUnit.SECONDS);
         }
+        assertThat(child.isAlive()).as("the client JVM was killed").isFalse();
         // Whether the runtime ends an exec whose client vanished (or tcpdump dies of SIGPIPE on its next packet)
-        // varies; what must hold is that nothing runs past the limits.
+        // varies, so this is only reported; what must hold is that tcpdump, seen running above, ends within the
+        // limits.
         System.out.println("KilledClientIT: tcpdump still running right after kill -9 of the client: "
                 + tcpdumpRunning(cluster, namespace, container));
 
@@ -103,7 +108,11 @@ class KilledClientIT {
         return container;
     }
 
-    /** The capture container shares the target's process namespace; /proc shows whether tcpdump still runs. */
+    /**
+     * Whether tcpdump runs in the capture container. The engine adds it without {@code targetContainerName} (see
+     * KubernetesCapture.ephemeralContainer), so it has a process namespace of its own, shared with no other
+     * container: tcpdump, exec'd into it, is in that namespace, and the container's /proc lists it.
+     */
     private static boolean tcpdumpRunning(TestCluster cluster, TestNamespace namespace, String container) {
         E2ePods.ExecResult result = E2ePods.exec(cluster.client(), namespace, "orphan", container,
                 Duration.ofSeconds(20), "sh", "-c", "cat /proc/[0-9]*/comm 2>/dev/null");

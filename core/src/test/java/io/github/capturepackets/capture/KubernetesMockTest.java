@@ -150,7 +150,7 @@ class KubernetesMockTest {
                 .hasMessageContaining("pod shop/web-3")
                 .hasMessageContaining("image 'registry.example/capture/tcpdump:4.99'")
                 .hasMessageContaining("ImagePullBackOff: Back-off pulling image")
-                .hasMessageContaining("mirror " + CaptureRequest.DEFAULT_IMAGE);
+                .hasMessageContaining("mirror docker.io/nicolaka/netshoot:v0.13");
         assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(2));
 
         List<RecordedRequest> sent = requests();

@@ -3,8 +3,17 @@ package io.github.capturepackets.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.capturepackets.analysis.AnalysisOptions;
 import io.github.capturepackets.analysis.AnalysisReport;
+import io.github.capturepackets.analysis.Analyzer;
 import io.github.capturepackets.analysis.FlowSummary;
+import io.github.capturepackets.analysis.Rule;
+import io.github.capturepackets.testing.OracleFilter;
+import io.github.capturepackets.testing.ScenarioCaptures;
+import io.github.capturepackets.testing.ScenarioCaptures.Capture;
+import io.github.capturepackets.testing.ScenarioCaptures.Scenario;
+import io.github.capturepackets.testing.ScenarioCaptures.View;
+import io.github.capturepackets.testing.Tshark;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +35,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
@@ -33,8 +48,11 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Opens the HTML report in Debian's headless Chromium and checks what is on the page after its scripts ran:
- * sorting by clicking headers, filtering, the timeline, escaping. Screenshots land in
- * {@code core/target/report-screenshots/} for a person to look at. Skips when chromium is not installed.
+ * sorting by clicking headers, filtering, the timeline, escaping, on hand-built sample reports; and, for every
+ * real scenario capture, the report the analyzer made from it, with what the page shows checked against tshark
+ * and against the fault the scenario contains. Screenshots land in {@code core/target/report-screenshots/} for a
+ * person to look at. Skips when chromium is not installed (and the scenario pages when tshark or the scenario
+ * captures are missing).
  */
 class HtmlReportInChromiumTest {
     private static final Path SHOTS = Path.of("target", "report-screenshots");
@@ -47,7 +65,7 @@ class HtmlReportInChromiumTest {
     @BeforeEach
     void assumeChromium() {
         // Per test rather than per class, so each skipped test is reported with the reason.
-        Assumptions.assumeTrue(installed(), "Headless Chromium is not installed (" + chromium() + ", "
+        Assumptions.assumeTrue(installed(), "needs chromium: Headless Chromium is not installed (" + chromium() + ", "
                 + chromedriver() + "): install the Debian packages with `apt-get install -y chromium chromium-driver`"
                 + " (or set CHROMIUM and CHROMEDRIVER) to run the HTML report checks.");
     }
@@ -136,6 +154,90 @@ class HtmlReportInChromiumTest {
         assertThat(driver.findElement(By.cssSelector(".tl-bar.state-refused")).getCssValue("fill"))
                 .isEqualTo("rgb(229, 57, 53)");
         screenshot("failing");
+    }
+
+    /** The rule ids of the fault each scenario was made to contain (see core/src/test/scenarios/make-captures.sh). */
+    private static List<String> faultRules(Scenario scenario) {
+        return switch (scenario) {
+            case TCP_RESETS, IPV6 -> List.of("tcp.refused", "tcp.reset");
+            case TCP_LOSS -> List.of("tcp.retransmission");
+            case TCP_UNANSWERED -> List.of("tcp.unanswered-syn");
+            case TCP_ZERO_WINDOW -> List.of("tcp.zero-window");
+            case DNS -> List.of("dns.nxdomain", "dns.servfail", "dns.refused", "dns.unanswered");
+            case HTTP -> List.of("http.4xx", "http.5xx");
+            case TLS -> List.of("tls.alert");
+            case ICMP -> List.of("icmp.unreachable", "icmp.time-exceeded");
+        };
+    }
+
+    /** The value shown for one row of a stats card ("#stats-tcp", row "Resets"), as a number. */
+    private static long stat(String card, String row) {
+        List<WebElement> rows = driver.findElements(By.xpath("//div[@id='stats-" + card + "']//div[dt[normalize-space()='"
+                + row + "']]"));
+        assertThat(rows).as("the %s card shows a '%s' row", card, row).hasSize(1);
+        return Long.parseLong(rows.get(0).findElement(By.tagName("dd")).getText().replace(",", "").trim());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Scenario.class)
+    @DisplayName("the analyzer's report of a real scenario capture renders: its fault in the findings, the counts "
+            + "tshark finds in the capture, a row and a timeline bar per flow, FAIL in red for the rule failed on")
+    void rendersRealScenarioReport(Scenario scenario) throws IOException {
+        Tshark.assumeAvailable();
+        Capture capture = ScenarioCaptures.get().capture(scenario, View.ETHERNET);
+        // The scenario's first fault is selected to fail on, as a CI job would (--fail-on): the page must say FAIL.
+        String failOn = faultRules(scenario).get(0);
+        Rule rule = Arrays.stream(Rule.values()).filter(r -> r.id().equals(failOn)).findFirst().orElseThrow();
+        AnalysisReport report = Analyzer.analyze(List.of(capture.path()), List.of(capture.toString()),
+                AnalysisOptions.defaults().withFailOn(Set.of(rule)), List.of());
+        String name = "scenario-" + scenario.directory();
+        open(write(name, report));
+
+        List<String> rules = column("findings-table", 1);
+        assertThat(rules).as("findings shown for %s", capture).containsAll(faultRules(scenario));
+
+        Map<String, String> filters = new LinkedHashMap<>();
+        filters.put("tcp/Resets", OracleFilter.RESETS.filter());
+        filters.put("tcp/Retransmissions", OracleFilter.RETRANSMISSIONS.filter());
+        filters.put("tcp/Duplicate ACKs", OracleFilter.DUPLICATE_ACKS.filter());
+        filters.put("tcp/Zero windows", OracleFilter.ZERO_WINDOWS.filter());
+        filters.put("dns/Queries", OracleFilter.DNS_QUERIES.filter());
+        filters.put("dns/NXDOMAIN", OracleFilter.DNS_NXDOMAIN.filter());
+        filters.put("dns/SERVFAIL", OracleFilter.DNS_SERVFAIL.filter());
+        filters.put("http/Requests", OracleFilter.HTTP_REQUESTS.filter());
+        filters.put("tls/Alerts", OracleFilter.TLS_ALERTS.filter());
+        filters.put("icmp/Destination unreachable", OracleFilter.ICMP_UNREACHABLE.filter());
+        Map<String, Long> tshark = Tshark.counts(capture.path(), filters.values(), capture.decodeAs());
+        for (Map.Entry<String, String> entry : filters.entrySet()) {
+            String[] cardAndRow = entry.getKey().split("/");
+            assertThat(stat(cardAndRow[0], cardAndRow[1])).as("%s on the page of %s vs tshark '%s'", entry.getKey(),
+                    capture, entry.getValue()).isEqualTo(tshark.get(entry.getValue()));
+        }
+        if (scenario == Scenario.HTTP) {
+            for (int code : List.of(200, 404, 500, 503)) {
+                List<WebElement> sub = driver.findElements(By.xpath("//div[@id='stats-http']//div[contains(@class,'sub')]"
+                        + "[dt[normalize-space()='" + code + "']]/dd"));
+                assertThat(sub).as("status %d shown", code).hasSize(1);
+                assertThat(Long.parseLong(sub.get(0).getText().replace(",", "").trim())).as("status %d", code)
+                        .isEqualTo(Tshark.count(capture.path(), OracleFilter.httpStatus(code), capture.decodeAs()));
+            }
+        }
+
+        int flows = report.flows().size();
+        assertThat(flows).as("flows in the report of %s", capture).isPositive();
+        assertThat(driver.findElement(By.id("flow-shown")).getText())
+                .isEqualTo("Showing " + flows + " of " + flows + " flows");
+        assertThat(column("flows-table", 0)).hasSize(flows);
+        assertThat(driver.findElements(By.cssSelector("#timeline-svg .tl-flow"))).hasSize(flows);
+
+        WebElement verdict = driver.findElement(By.id("verdict"));
+        assertThat(verdict.findElement(By.className("verdict-word")).getText()).as("the verdict of %s", capture)
+                .isEqualTo("FAIL");
+        assertThat(verdict.getCssValue("background-color")).as("red").isEqualTo("rgba(198, 40, 40, 1)");
+        int row = rules.indexOf(failOn);
+        assertThat(column("findings-table", 0).get(row)).isEqualTo("ERROR");
+        assertThat(column("findings-table", 6).get(row)).endsWith("(fails: more than 0 allowed)");
+        screenshot(name);
     }
 
     @Test

@@ -150,7 +150,9 @@ class ScenarioCapturesTest {
       s.assertThat(resent.get(i)).as("resent data segments").isEqualTo(resent.get(0));
       long first = n(perView.get(0), DUPLICATE_ACKS);
       long here = n(other, DUPLICATE_ACKS);
-      s.assertThat(DUPLICATE_ACKS.agrees(here, first)).as("%s: %d vs %d", DUPLICATE_ACKS, here, first).isTrue();
+      // tshark against tshark on another view (its own timestamps): a few frames of jitter, not our analyzer.
+      s.assertThat(Math.abs(here - first)).as("%s: %d vs %d", DUPLICATE_ACKS, here, first)
+          .isLessThanOrEqualTo((long) Math.ceil(0.02 * Math.max(here, first)));
     }
     s.assertAll();
   }

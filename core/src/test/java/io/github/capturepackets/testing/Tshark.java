@@ -30,6 +30,13 @@ public final class Tshark {
 
   private static final long TIMEOUT_SECONDS = 300;
 
+  /**
+   * The preference that makes tshark reassemble TCP data the way a receiver does: segments that arrive beyond a
+   * hole are kept until the hole is filled (by default they are not, and a message whose segments arrived out of
+   * order is never dissected).
+   */
+  public static final String REASSEMBLE_OUT_OF_ORDER = "tcp.reassemble_out_of_order:TRUE";
+
   private Tshark() {}
 
   /** Number of frames of {@code capture} matching {@code displayFilter}. */
@@ -90,9 +97,22 @@ public final class Tshark {
    */
   public static List<List<String>> fields(
       Path capture, String displayFilter, List<String> fields, String... decodeAs) {
+    return fields(capture, displayFilter, fields, List.of(), decodeAs);
+  }
+
+  /**
+   * As {@link #fields(Path, String, List, String...)}, with tshark preferences set ({@code -o NAME:VALUE}), for
+   * example {@link #REASSEMBLE_OUT_OF_ORDER}.
+   */
+  public static List<List<String>> fields(Path capture, String displayFilter, List<String> fields,
+      List<String> preferences, String... decodeAs) {
     assumeAvailable();
     requireReadable(capture);
     List<String> command = new ArrayList<>(List.of("tshark", "-n", "-2", "-r", capture.toString()));
+    for (String preference : preferences) {
+      command.add("-o");
+      command.add(preference);
+    }
     addDecodeAs(command, decodeAs);
     command.addAll(List.of("-Y", displayFilter, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"));
     for (String field : fields) {

@@ -61,13 +61,12 @@ class TsharkTest {
   }
 
   @Test
-  @DisplayName("OracleFilter tolerances: exact filters need equality, retransmissions allow 2 %")
-  void tolerances() {
-    assertThat(OracleFilter.RESETS.agrees(8, 8)).isTrue();
-    assertThat(OracleFilter.RESETS.agrees(7, 8)).isFalse();
-    assertThat(OracleFilter.RETRANSMISSIONS.agrees(343, 350)).isTrue();
-    assertThat(OracleFilter.RETRANSMISSIONS.agrees(340, 350)).isFalse();
+  @DisplayName("OracleFilter helpers spell the display filters tshark expects and reject impossible values")
+  void filterHelpers() {
+    assertThat(OracleFilter.RETRANSMISSIONS.filter()).isEqualTo("tcp.analysis.retransmission");
     assertThat(OracleFilter.httpStatus(503)).isEqualTo("http.response.code==503");
+    assertThat(OracleFilter.dnsRcode(3)).isEqualTo("dns.flags.response==1 && dns.flags.rcode==3");
     assertThatThrownBy(() -> OracleFilter.httpStatus(42)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> OracleFilter.dnsRcode(16)).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -280,6 +281,17 @@ class CapturePacketsExtensionTest {
     static class ParameterWithoutCaptureTestCases {
         @Test
         void wantsCapture(PacketCapture capture) {
+        }
+    }
+
+    @CapturePackets
+    static class ParameterInBeforeAllTestCases {
+        @BeforeAll
+        static void tooEarly(PacketCapture capture) {
+        }
+
+        @Test
+        void captured() {
         }
     }
 
@@ -610,11 +622,27 @@ class CapturePacketsExtensionTest {
     }
 
     @Test
-    @DisplayName("A PacketCapture parameter without @CapturePackets fails with a message saying what is missing")
+    @DisplayName("A PacketCapture parameter outside a captured test fails with a message naming what is missing: the "
+            + "parameter when no @CapturePackets registers the extension, @CapturePackets and the method when it does")
     void parameterWithoutCapture() {
-        EngineExecutionResults results = Fixtures.run(out, ParameterWithoutCaptureTestCases.class);
+        EngineExecutionResults without = Fixtures.run(out, ParameterWithoutCaptureTestCases.class);
 
-        results.testEvents().assertStatistics(s -> s.failed(1));
+        without.testEvents().assertStatistics(s -> s.failed(1));
+        // Without @CapturePackets our extension is not registered, so JUnit itself answers: it names the parameter.
+        without.testEvents().assertThatEvents().haveExactly(1, event(test("wantsCapture"), finishedWithFailure(
+                instanceOf(ParameterResolutionException.class),
+                message(m -> m.contains("No ParameterResolver registered for parameter [" + PacketCapture.class.getName()
+                        + " capture]")))));
+
+        EngineExecutionResults beforeAll = Fixtures.run(out, ParameterInBeforeAllTestCases.class);
+
+        beforeAll.containerEvents().assertThatEvents().haveExactly(1, event(finishedWithFailure(
+                instanceOf(ParameterResolutionException.class),
+                message(m -> m.startsWith("A PacketCapture parameter is available to test methods (and @BeforeEach/"
+                        + "@AfterEach methods) of tests covered by @CapturePackets; ")
+                        && m.contains("tooEarly(" + PacketCapture.class.getName() + ")")
+                        && m.endsWith(" is not one")))));
+        beforeAll.testEvents().assertStatistics(s -> s.started(0));
     }
 
     @Test

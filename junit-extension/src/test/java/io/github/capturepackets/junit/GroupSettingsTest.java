@@ -59,9 +59,10 @@ class GroupSettingsTest {
         assertThat(request.mode()).isEqualTo(CaptureMode.LOCAL);
         assertThat(request.captureInterface()).isEqualTo("lo");
         assertThat(request.targets()).isEmpty();
-        assertThat(request.image()).isEqualTo(CaptureRequest.DEFAULT_IMAGE);
-        assertThat(request.limits().maxDuration()).isEqualTo(CaptureRequest.DEFAULT_MAX_DURATION);
-        assertThat(request.startTimeout()).isEqualTo(CaptureRequest.DEFAULT_START_TIMEOUT);
+        // The documented built-in values (docs/junit-extension.md), written out: not read from the constants.
+        assertThat(request.image()).isEqualTo("docker.io/nicolaka/netshoot:v0.13");
+        assertThat(request.limits().maxDuration()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(request.startTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(request.outputDirectory()).isEqualTo(SESSION_DIR);
         assertThat(settings.retention()).isEqualTo(CapturePackets.Retention.ON_FAILURE);
         assertThat(settings.onStartFailure()).isEqualTo(CapturePackets.OnStartFailure.FAIL);

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(TestClusterExtension.class)
-@DisplayName("An ephemeral tcpdump container")
-class EphemeralCaptureIT {
+@DisplayName("Harness: an ephemeral tcpdump container started by the test helpers")
+class EphemeralContainerHarnessIT {
 
   private static final String POD = "web";
   private static final Duration WAIT = Duration.ofSeconds(30);

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(TestClusterExtension.class)
-@DisplayName("The e2e cluster")
-class LocalClusterIT {
+@DisplayName("Harness: the e2e cluster")
+class LocalClusterHarnessIT {
 
   @Test
   @DisplayName("has a node whose Ready condition is True")
