@@ -1,8 +1,8 @@
 package io.github.capturepackets.analysis;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.github.capturepackets.testing.Needs;
 import io.github.capturepackets.testing.Tshark;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +27,8 @@ class InterfaceDuplicatesTest {
 
     @BeforeAll
     static void record() throws IOException, InterruptedException {
-        assumeThat(System.getProperty("user.name")).as("network namespaces need root").isEqualTo("root");
-        for (String tool : List.of("tcpdump", "python3", "ip")) {
-            assumeThat(onPath(tool)).as(tool + " is needed (apt-get install tcpdump python3 iproute2)").isTrue();
-        }
+        Needs.root("the bridge scenario's network namespaces");
+        Needs.tools("tcpdump", "python3", "ip");
         Tshark.assumeAvailable();
         Path script = Path.of("src/test/scenarios/bridge-duplicates.sh").toAbsolutePath();
         capture = dir.resolve("bridge.pcap");

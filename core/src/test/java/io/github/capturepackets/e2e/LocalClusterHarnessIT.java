@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.github.capturepackets.testing.Needs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -42,8 +43,8 @@ class LocalClusterHarnessIT {
   @DisplayName("shows its node Ready in `kubectl get nodes` (when kubectl is on the PATH)")
   void kubectlShowsNodeReady(TestCluster cluster) throws Exception {
     Path kubeconfig = cluster.kubeconfig().orElse(null);
-    Assumptions.assumeTrue(kubeconfig != null && onPath("kubectl"),
-        "needs kubectl on the PATH and a kubeconfig file (cluster/local-cluster.sh run puts both in place)");
+    Needs.that(kubeconfig != null && onPath("kubectl"), "kubectl",
+        "kubectl on the PATH and a kubeconfig file (cluster/local-cluster.sh run puts both in place)");
     Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.toString(), "get", "nodes",
         "--no-headers").redirectErrorStream(true).start();
     String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
