@@ -7,7 +7,8 @@
 # Usage: bench/capture-throughput.sh            (starts the local cluster, runs the measurement, stops it)
 #        bench/capture-throughput.sh --running  (uses an already running cluster / CAPTURE_PACKETS_E2E_KUBECONFIG)
 # Further arguments go to Maven, e.g. -o, -Dcapturepackets.bench.repetitions=5 (default 3) or
-# -Dcapturepackets.bench.sizes=20,100 (MB, default 20,100,400). Writes core/target/capture-throughput.txt.
+# -Dcapturepackets.bench.sizes=20,100 (MB, default 20,100,400), -Dcapturepackets.bench.bufferSize=KiB (default: the
+# engine's default ring; the verdict line then says it measured another setting). Writes core/target/capture-throughput.txt.
 # Exit status: 0 goal met, 1 goal missed, 2 could not run. About 5 minutes on 2 cores, build included.
 set -uo pipefail
 cd "$(dirname "$0")/.."
