@@ -34,17 +34,6 @@ final class TcpdumpCommand {
         return command;
     }
 
-    /**
-     * Wraps a command in {@code timeout}, the hard limit that holds even when our process is gone (local mode, where
-     * tcpdump is found among timeout's children to be signalled). No {@code -k}: GNU timeout escalates a second
-     * SIGTERM (ours, arriving after its own) to SIGKILL, which loses the counters.
-     */
-    static List<String> withTimeLimit(Duration limit, List<String> command) {
-        List<String> wrapped = new ArrayList<>(List.of("timeout", "-s", "TERM", Long.toString(seconds(limit))));
-        wrapped.addAll(command);
-        return wrapped;
-    }
-
     /** tcpdump starts a new spool file after this many million bytes ({@code -C}). */
     static final int SPOOL_FILE_MB = 16;
     static final String SPOOL_PREFIX = "capture-packets-spool ";
