@@ -275,7 +275,10 @@ final class PodRecorder {
         if (process != null) {
             // Without a starting reading, count from tcpdump's start: drops are then possibly early, never missed.
             TcpdumpCounters first = window.baseline() != null ? window.baseline() : new TcpdumpCounters(0, 0, 0);
-            if (last == null) {
+            if (last == null && pcapReader.isDone()) {
+                reasons.add("tcpdump's counters for this window are unknown: its capture ended before the window "
+                        + "did, so packets dropped by the kernel cannot be ruled out");
+            } else if (last == null) {
                 String cause = statisticsFailure;
                 reasons.add("tcpdump's counters for this window did not arrive within "
                         + STATISTICS_WAIT_MILLIS / 1000 + " s" + (cause == null ? "" : " (" + cause + ")")
@@ -291,7 +294,8 @@ final class PodRecorder {
         }
         PodCapture whole = snapshot();
         if (!whole.complete() && whole.incompleteReason() != null) {
-            reasons.add(whole.incompleteReason());
+            // The capture's own trouble (pod deleted, stream broken, limit) first: it is the cause of the rest.
+            reasons.add(0, whole.incompleteReason());
         }
         PcapStreamSink.SliceTap tap = window.tap();
         if (tap.problem() != null) {

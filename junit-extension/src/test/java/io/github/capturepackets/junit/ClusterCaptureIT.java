@@ -48,6 +48,8 @@ class ClusterCaptureIT {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
                 .build()).create();
         E2ePods.createAppPod(cluster, NS, "web");
+        E2ePods.createAppPod(cluster, NS, "keep");
+        E2ePods.createAppPod(cluster, NS, "gone");
         FixtureCluster.cluster = cluster;
     }
 
@@ -134,5 +136,50 @@ class ClusterCaptureIT {
         assertThat(verdicts.at("/stats/tcp/duplicateAcks").longValue()).isZero();
         assertThat(verdicts.at("/stats/http/requests").asLong()).isEqualTo(1);
         assertThat(verdicts.toString()).contains("capture.interface-duplicate");
+    }
+
+    @CapturePackets(namespace = NAMESPACE, pods = {"keep", "gone"}, retention = CapturePackets.Retention.ALWAYS)
+    static class VanishingPodTestCases {
+        @CaptureCluster
+        static KubernetesClient client;
+
+        @Test
+        void podDeletedMidTest() throws Exception {
+            E2ePods.sendHttpRequest(FixtureCluster.cluster, NS, "keep", "/before");
+            E2ePods.sendHttpRequest(FixtureCluster.cluster, NS, "gone", "/before");
+            client.pods().inNamespace(NAMESPACE).withName("gone").withGracePeriod(0).delete();
+            client.pods().inNamespace(NAMESPACE).withName("gone").waitUntilCondition(p -> p == null, 1,
+                    TimeUnit.MINUTES);
+            // The engine follows its targets with a watch backed by a one-second poll.
+            Thread.sleep(2_000);
+            E2ePods.sendHttpRequest(FixtureCluster.cluster, NS, "keep", "/after");
+        }
+    }
+
+    @Test
+    @DisplayName("A pod deleted in the middle of a test is in that test's report: complete false, the pod named, "
+            + "in the entries, verdicts.json and the Markdown summary (issue 13, point 2)")
+    void vanishedPodInTheTestsReport() throws Exception {
+        VanishingPodTestCases.client = cluster.client();
+        EngineExecutionResults results = Fixtures.run(out, VanishingPodTestCases.class,
+                Map.of("capturepackets.filter", "tcp port " + E2ePods.APP_PORT,
+                        "capturepackets.image", cluster.tcpdumpImage()));
+        results.testEvents().assertStatistics(s -> s.succeeded(1).failed(0));
+
+        Map<String, String> entry = CapturePacketsExtensionTest.entriesByTest(results).get("podDeletedMidTest()");
+        assertThat(entry).containsEntry("capturepackets.complete", "false");
+        String deleted = "pod " + NAMESPACE + "/gone was deleted during the capture";
+        assertThat(entry.get("capturepackets.summary")).contains(deleted);
+        Path dir = Fixtures.testDir(out, VanishingPodTestCases.class, "podDeletedMidTest");
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("verdicts.json").toFile());
+        assertThat(json.path("complete").isBoolean()).isTrue();
+        assertThat(json.path("complete").asBoolean()).isFalse();
+        assertThat(json.path("problems").findValuesAsText("message")).anySatisfy(m -> assertThat(m).contains(deleted));
+        assertThat(json.path("verdicts").findValuesAsText("rule")).contains("capture.incomplete");
+        assertThat(java.nio.file.Files.readString(dir.resolve("summary.md"))).contains("Capture incomplete")
+                .contains(deleted);
+        // The pod that stayed is whole: its requests before and after the deletion are in the capture.
+        assertThat(CapturePacketsExtensionTest.httpUris(dir.resolve("capture.pcapng")))
+                .containsSubsequence("/before", "/after");
     }
 }
