@@ -154,6 +154,16 @@ final class AnalysisEngine implements PacketHandler {
         sourceName = name;
         sinceSweep = 0;
         this.frameBase = frameBase;
+        // Messages are counted once per frame, as tshark counts them; frame numbers start again in every capture,
+        // so frame 4 of the next pod's capture is another frame (three pods with a request each in their frame 4
+        // were counted as one request).
+        lastQueryFrame = -1;
+        lastResponseFrame = -1;
+        lastNxFrame = -1;
+        lastServfailFrame = -1;
+        lastRefusedFrame = -1;
+        lastHttpRequestFrame = -1;
+        lastHttpResponseFrame = -1;
     }
 
     /** Ends the current capture: queries still pending are unanswered, and every flow is summarized. */
