@@ -2,6 +2,7 @@ package io.github.capturepackets.analysis;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The result of analyzing one or more captures. Its component names are the JSON report's field names.
@@ -26,18 +27,24 @@ public record AnalysisReport(List<String> sources, long packets, long bytes, Lis
         boolean complete, List<CaptureProblem> problems, Instant start, Instant end, long flowCount,
         List<FlowSummary> flows, Stats stats, List<Finding> verdicts, Verdict verdict, List<Marker> markers) {
 
+    /** The verdict of a rule, if it fired. */
+    public Optional<Finding> finding(Rule rule) {
+        if (verdicts != null) {
+            for (Finding finding : verdicts) {
+                if (finding.rule() == rule) {
+                    return Optional.of(finding);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /**
      * Packets the captures dropped (tcpdump's "dropped by kernel", or a pcapng file's statistics): the count of the
      * {@code capture.dropped} verdict, 0 when none. Such packets are in no file, so the report cannot see them.
      */
     public long droppedPackets() {
-        if (verdicts != null) {
-            for (Finding finding : verdicts) {
-                if (finding.rule() == Rule.CAPTURE_DROPPED) {
-                    return finding.count();
-                }
-            }
-        }
-        return 0;
+        Optional<Finding> dropped = finding(Rule.CAPTURE_DROPPED);
+        return dropped.isPresent() ? dropped.get().count() : 0;
     }
 }

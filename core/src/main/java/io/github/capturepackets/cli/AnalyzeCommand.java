@@ -70,7 +70,7 @@ final class AnalyzeCommand {
                     + "(tcpdump could not keep up); gaps in that window are likely the capture's own losses, not the "
                     + "network's (rule capture.dropped; add --fail-on capture.dropped to fail on it).");
         }
-        if (!report.complete() && (dropped == 0 || damaged(report))) {
+        if (!report.complete() && (dropped == 0 || report.finding(Rule.CAPTURE_INCOMPLETE).isPresent())) {
             err.println("capture-packets: warning: the capture is incomplete; the reports cover the packets read "
                     + "before the damage (rule capture.incomplete; add --fail-on capture.incomplete to fail on it).");
         }
@@ -218,15 +218,6 @@ final class AnalyzeCommand {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         out.write(bytes, 0, bytes.length);
         out.flush();
-    }
-
-    private static boolean damaged(AnalysisReport report) {
-        for (Finding finding : report.verdicts()) {
-            if (finding.rule() == Rule.CAPTURE_INCOMPLETE) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String failureReason(AnalysisReport report, AnalysisOptions options) {

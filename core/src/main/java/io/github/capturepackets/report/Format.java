@@ -120,16 +120,6 @@ final class Format {
                 + "network's.";
     }
 
-    /** Whether the report has a finding of this rule. */
-    static boolean has(AnalysisReport report, Rule rule) {
-        for (Finding finding : nonNull(report.verdicts())) {
-            if (finding.rule() == rule) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     static String flowText(FlowSummary flow) {
         return flow.client() + " -> " + flow.server();
     }

@@ -128,7 +128,7 @@ final class HtmlReport {
             html.append("<p id=\"dropped\">").append(esc(Character.toUpperCase(sentence.charAt(0))
                     + sentence.substring(1))).append("</p>\n");
         }
-        if (dropped == 0 || Format.has(report, Rule.CAPTURE_INCOMPLETE)) {
+        if (dropped == 0 || report.finding(Rule.CAPTURE_INCOMPLETE).isPresent()) {
             html.append("<p>The counts below cover only the packets read before each problem.</p>\n");
         }
         html.append("<ul>\n");

@@ -43,7 +43,7 @@ final class MarkdownReport {
             md.append("\n**Capture dropped packets:** ").append(Format.dropped(dropped))
                     .append(" See Capture problems.\n");
         }
-        if (!report.complete() && (dropped == 0 || Format.has(report, Rule.CAPTURE_INCOMPLETE))) {
+        if (!report.complete() && (dropped == 0 || report.finding(Rule.CAPTURE_INCOMPLETE).isPresent())) {
             md.append("\n**Capture incomplete:** the counts cover only what was read; see Capture problems.\n");
         }
 
