@@ -348,6 +348,13 @@ final class PcapStreamSink {
         }
     }
 
+    /** Every record read so far, written or not (past a limit). */
+    long received() {
+        synchronized (lock) {
+            return received;
+        }
+    }
+
     String limitReason() {
         synchronized (lock) {
             return limitReason;

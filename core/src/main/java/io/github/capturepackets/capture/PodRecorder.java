@@ -133,8 +133,9 @@ final class PodRecorder {
             long drainDeadline = System.nanoTime() + DRAIN_BOUND_MILLIS * 1_000_000L;
             long seen = -1;
             boolean drained = awaitQuietly(pcapReader, STOP_GRACE_MILLIS);
-            while (!drained && sink.bytes() != seen && System.nanoTime() < drainDeadline) {
-                seen = sink.bytes();
+            // Progress is every record read, also those past a byte or packet limit, which the spool still sends.
+            while (!drained && sink.received() != seen && System.nanoTime() < drainDeadline) {
+                seen = sink.received();
                 drained = awaitQuietly(pcapReader, STOP_GRACE_MILLIS);
             }
             boolean clean = drained & awaitQuietly(stderrReader, STOP_GRACE_MILLIS);
