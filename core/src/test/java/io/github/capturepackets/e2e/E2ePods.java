@@ -3,6 +3,7 @@ package io.github.capturepackets.e2e;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EphemeralContainer;
 import io.fabric8.kubernetes.api.model.EphemeralContainerBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,6 +59,19 @@ public final class E2ePods {
         .build();
     cluster.client().pods().inNamespace(namespace.name()).resource(pod).create();
     return awaitReady(cluster.client(), namespace, name);
+  }
+
+  /**
+   * The named namespace, new and empty: deleted first (waiting until it is gone) if an earlier run left it, then
+   * created. For test classes whose {@code @CapturePackets} annotation names the namespace as a constant, so the
+   * per-class random namespace of {@link TestClusterExtension} cannot serve.
+   */
+  public static TestNamespace recreateNamespace(KubernetesClient client, String name) {
+    client.namespaces().withName(name).delete();
+    client.namespaces().withName(name).waitUntilCondition(n -> n == null, 2, TimeUnit.MINUTES);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return new TestNamespace(name);
   }
 
   /**

@@ -2,7 +2,6 @@ package io.github.capturepackets.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.capturepackets.analysis.AnalysisReport;
 import io.github.capturepackets.analysis.Finding;
@@ -13,7 +12,6 @@ import io.github.capturepackets.e2e.TestNamespace;
 import io.github.capturepackets.junit.CaptureCluster;
 import io.github.capturepackets.junit.CapturePackets;
 import io.github.capturepackets.junit.PacketCapture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -43,10 +41,7 @@ class ShopClusterIT {
     static void deploy() {
         cluster = TestCluster.resolve();
         client = cluster.client();
-        client.namespaces().withName(NAMESPACE).delete();
-        client.namespaces().withName(NAMESPACE).waitUntilCondition(n -> n == null, 2, TimeUnit.MINUTES);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
-                .build()).create();
+        E2ePods.recreateNamespace(client, NAMESPACE);
         E2ePods.createAppPod(cluster, NS, "shop");
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.capturepackets.analysis.AnalysisOptions;
@@ -43,10 +42,7 @@ class ClusterCaptureIT {
     static void deploy() {
         cluster = TestCluster.resolve();
         KubernetesClient client = cluster.client();
-        client.namespaces().withName(NAMESPACE).delete();
-        client.namespaces().withName(NAMESPACE).waitUntilCondition(n -> n == null, 2, TimeUnit.MINUTES);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
-                .build()).create();
+        E2ePods.recreateNamespace(client, NAMESPACE);
         E2ePods.createAppPod(cluster, NS, "web");
         E2ePods.createAppPod(cluster, NS, "keep");
         E2ePods.createAppPod(cluster, NS, "gone");

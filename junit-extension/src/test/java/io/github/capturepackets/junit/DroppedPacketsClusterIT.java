@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.capturepackets.e2e.E2ePods;
 import io.github.capturepackets.e2e.TestCluster;
@@ -46,10 +45,7 @@ class DroppedPacketsClusterIT {
     static void deploy() {
         cluster = TestCluster.resolve();
         KubernetesClient client = cluster.client();
-        client.namespaces().withName(NAMESPACE).delete();
-        client.namespaces().withName(NAMESPACE).waitUntilCondition(n -> n == null, 2, TimeUnit.MINUTES);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
-                .build()).create();
+        E2ePods.recreateNamespace(client, NAMESPACE);
         serverIp = E2ePods.createFileServerPod(cluster, NS, "b", 20, 100).getStatus().getPodIP();
         E2ePods.createAppPod(cluster, NS, "a");
         Fixture.cluster = cluster;
